@@ -1,0 +1,177 @@
+"""`duwtje`: the administrator's interface. Every command has --help.
+
+Exit codes: 0 success, 1 a problem explained in one line (no traceback), 2 wrong usage.
+Heavy imports (python-telegram-bot, SQLAlchemy) happen inside the commands, so `--help` is fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot.errors import UserError
+from content.problems import ContentError
+
+app = typer.Typer(
+    name="duwtje",
+    help="Duwtje: a Telegram chat bot for blended social work.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database: create and upgrade the schema.", no_args_is_help=True)
+content_app = typer.Typer(help="Learning lines and message texts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+
+# soft_wrap: a one-line message stays one line, however narrow the terminal.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="The configuration file [default: $DUWTJE_CONFIG, else ./duwtje.toml].",
+        dir_okay=False,
+    ),
+]
+
+
+def _settings(config: Path | None) -> Any:
+    from bot.settings import load_settings
+
+    return load_settings(config, os.environ)
+
+
+@app.command()
+def init(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing configuration file.")] = False,
+    new_key: Annotated[
+        bool, typer.Option("--new-key", help="Only print a new encryption key and stop.")
+    ] = False,
+) -> None:
+    """Write a starter duwtje.toml, create the database and the first organisation."""
+    from bot.settings import default_config_path
+    from bot.setup import init_project
+    from storage.crypto import new_key as make_key
+
+    if new_key:
+        typer.echo(make_key())
+        return
+    path = config or default_config_path(os.environ)
+    report = init_project(path, force=force, environ=os.environ)
+    for line in report:
+        out.print(line, markup=False, highlight=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Bring the database schema up to date (also done by `duwtje run`)."""
+    from bot.setup import prepare_database
+
+    settings = _settings(config)
+    revision = prepare_database(settings)
+    out.print(f"Database is up to date (revision {revision}).")
+
+
+@db_app.command("status")
+def db_status(config: ConfigOption = None) -> None:
+    """Show the schema revision of the database and the newest one this version knows."""
+    from storage.db import make_engine
+    from storage.migrate import current_revision, head_revision
+
+    settings = _settings(config)
+    engine = make_engine(settings.database.url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    state = "up to date" if current == head else "needs `duwtje db upgrade`"
+    out.print(f"Database revision {current or '(empty)'}, newest {head}: {state}.")
+
+
+@content_app.command("check")
+def content_check(config: ConfigOption = None) -> None:
+    """Render every template and line with sample data and check Telegram's limits."""
+    from content.check import check_content
+    from content.render import content_dirs
+
+    directories = content_dirs(_extra_content_dirs(config))
+    problems = check_content(directories)
+    for problem in problems:
+        err.print(str(problem), markup=False, highlight=False)
+    if problems:
+        raise UserError(f"{len(problems)} content problem(s) found; see the lines above")
+    out.print(f"Content is fine ({', '.join(str(d) for d in directories)}).")
+
+
+@content_app.command("list")
+def content_list(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    language: Annotated[str, typer.Option("--lang", help="Language of the titles.")] = "nl",
+) -> None:
+    """List the learning lines and their steps."""
+    from content import LANGUAGES, load_content
+
+    if language not in LANGUAGES:
+        raise typer.BadParameter(f"choose one of {', '.join(LANGUAGES)}", param_hint="--lang")
+    content = load_content(_extra_content_dirs(config))
+    listing: list[dict[str, Any]] = [
+        {
+            "key": line.key,
+            "title": line.title.get(language),
+            "steps": [
+                {
+                    "key": step.key,
+                    "kind": str(step.kind),
+                    "audience": str(step.audience),
+                    "title": step.title.get(language),
+                }
+                for step in line.steps
+            ],
+        }
+        for line in content.lines.values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+        return
+    for line in listing:
+        out.print(f"[bold]{line['key']}[/bold]  {line['title']}")
+        for number, step in enumerate(line["steps"], start=1):
+            out.print(
+                f"  {number}. {step['key']} ({step['kind']}, {step['audience']}): {step['title']}"
+            )
+
+
+def _extra_content_dirs(config: Path | None) -> tuple[str, ...]:
+    """The organisation's own content folders, when there is a configuration to say so."""
+    from bot.settings import default_config_path
+
+    path = config or default_config_path(os.environ)
+    if config is None and not path.exists():
+        return ()
+    return tuple(_settings(path).content.extra_dirs)
+
+
+def main() -> None:
+    try:
+        app()
+    except (UserError, ContentError) as exc:
+        err.print(f"duwtje: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""`duwtje content check`: load, render and measure everything a person could be sent."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+
+from content.lines import LANGUAGES, Line, Step, load_lines
+from content.problems import Problem
+from content.render import Renderer
+from content.telegram_text import button_problems, message_problems
+
+
+def check_content(directories: Sequence[Path]) -> list[Problem]:
+    lines, problems = load_lines(directories)
+    renderer = Renderer(directories)
+    problems.extend(renderer.label_problems)
+    samples, sample_problems = load_samples(directories)
+    problems.extend(sample_problems)
+    problems.extend(_check_languages_match(renderer))
+    for language in LANGUAGES:
+        for name in renderer.template_names(language):
+            problems.extend(_check_template(renderer, name, language, samples))
+        for key in renderer.label_keys(language):
+            problems.extend(_check_label(renderer, key, language, samples))
+    for line in lines.values():
+        problems.extend(_check_line(renderer, line))
+    return problems
+
+
+def load_samples(directories: Sequence[Path]) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """Sample values per template from `samples.toml` (`[common]` applies to every template)."""
+    merged: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for directory in directories:
+        path = directory / "samples.toml"
+        if not path.exists():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+            continue
+        for name, values in data.items():
+            if not isinstance(values, dict):
+                problems.append(Problem(str(path), name, "expected a table of sample values"))
+                continue
+            merged.setdefault(name, {}).update(values)
+    return merged, problems
+
+
+def sample_context(samples: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    return {**samples.get("common", {}), **samples.get(name, {})}
+
+
+def _check_languages_match(renderer: Renderer) -> list[Problem]:
+    problems = []
+    first, *others = LANGUAGES
+    for other in others:
+        for kind, names in (
+            ("template", (renderer.template_names(first), renderer.template_names(other))),
+            ("label", (renderer.label_keys(first), renderer.label_keys(other))),
+        ):
+            for missing_in, present in (
+                (other, set(names[0]) - set(names[1])),
+                (first, set(names[1]) - set(names[0])),
+            ):
+                for name in sorted(present):
+                    where = (
+                        f"templates/{missing_in}/{name}.html"
+                        if kind == "template"
+                        else f"labels/{missing_in}.toml"
+                    )
+                    problems.append(
+                        Problem(where, name, f"{kind} missing in {missing_in}; translate it")
+                    )
+    return problems
+
+
+def _check_template(
+    renderer: Renderer, name: str, language: str, samples: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    path = renderer.template_path(name, language)
+    if name not in samples:
+        return [Problem(path, name, f"no sample values: add [{name}] to samples.toml")]
+    try:
+        text = renderer.render(name, language, **sample_context(samples, name))
+    except TemplateError as exc:
+        return [Problem(path, name, f"cannot render with the sample values: {exc}")]
+    return [Problem(path, name, problem) for problem in message_problems(text)]
+
+
+def _check_label(
+    renderer: Renderer, key: str, language: str, samples: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    path = f"labels/{language}.toml"
+    try:
+        label = renderer.label(key, language, **sample_context(samples, "labels"))
+    except TemplateError as exc:
+        return [Problem(path, key, f"cannot render with the sample values: {exc}")]
+    return [Problem(path, key, problem) for problem in button_problems(label)]
+
+
+def _check_line(renderer: Renderer, line: Line) -> list[Problem]:
+    problems = []
+    file = f"lines/{line.key}.toml"
+    for language in LANGUAGES:
+        for step in line.steps:
+            where = f"steps[{step.key}]"
+            try:
+                text = renderer.render("step", language, **step.context(language, line))
+            except TemplateError as exc:
+                problems.append(Problem(file, where, f"cannot render ({language}): {exc}"))
+                continue
+            problems.extend(
+                Problem(file, where, f"{problem} ({language})")
+                for problem in message_problems(text)
+            )
+            for label in _step_labels(step, language):
+                problems.extend(
+                    Problem(file, where, f"{problem} ({language})")
+                    for problem in button_problems(label)
+                )
+    return problems
+
+
+def _step_labels(step: Step, language: str) -> list[str]:
+    labels = [option.label.get(language) for option in step.options]
+    if step.scale is not None:
+        labels.extend(step.scale.labels)
+    return labels

@@ -1,0 +1,48 @@
+"""Encryption of personal fields at rest (free text, names, queued message bodies).
+
+MultiFernet with the keys from `DUWTJE_ENCRYPTION_KEYS`, newest first: new values are encrypted
+with the newest key, old values stay readable until they are rotated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted with any of the configured keys."""
+
+
+class FieldCipher:
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise ValueError("at least one encryption key is needed")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise DecryptionError(
+                "a stored value cannot be decrypted: is an old key missing from "
+                "DUWTJE_ENCRYPTION_KEYS?"
+            ) from None
+
+    def encrypt_optional(self, value: str | None) -> str | None:
+        return None if value is None else self.encrypt(value)
+
+    def decrypt_optional(self, token: str | None) -> str | None:
+        return None if token is None else self.decrypt(token)
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt a stored value with the newest key."""
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")

@@ -1,0 +1,283 @@
+"""Every table, in one place.
+
+Conventions:
+- every timestamp is a `UTCDateTime` (timezone-aware UTC, on SQLite too);
+- Telegram ids are 64-bit (`BigInteger`);
+- columns ending in `_enc` hold text encrypted with `storage.crypto.FieldCipher`; they are the
+  only place free text or names are kept;
+- "next due" facts (`next_nudge_at`, `next_digest_at`, `due_at`) live here, so the scheduler only
+  ticks and a restart loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, String, Text, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Stable constraint names, so migrations (and SQLite's batch mode) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class Role(StrEnum):
+    PROFESSIONAL = "professional"
+    PUPIL = "pupil"
+    PARENT = "parent"
+    CARER = "carer"
+    RESIDENT = "resident"
+
+
+CLIENT_ROLES = (Role.PUPIL, Role.PARENT, Role.CARER, Role.RESIDENT)
+
+
+class ClientStatus(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"  # said /stop: no messages at all until they start again
+
+
+class TrajectStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # permanent error: never retried
+    UNKNOWN = "unknown"  # ambiguous error on a personal message: not resent blindly
+
+
+class RecipientKind(StrEnum):
+    CLIENT = "client"
+    PROFESSIONAL = "professional"
+    GROUP = "group"
+    CHAT = "chat"  # someone we do not know (yet): an unknown person who wrote to the bot
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def _telegram_id(*, nullable: bool = True, unique: bool = False) -> Column[int]:
+    return Column(BigInteger(), nullable=nullable, unique=unique)
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column[int]:
+    return Column(ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    privacy_contact: str = Field(max_length=200)
+    time_zone: str = Field(default="Europe/Amsterdam", max_length=64)
+    language: str = Field(default="nl", max_length=8)
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class Professional(SQLModel, table=True):
+    __tablename__ = "professional"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(sa_column=_fk("organisation.id", ondelete="RESTRICT"))
+    name: str = Field(max_length=200)  # a work name, chosen by the administrator
+    telegram_user_id: int | None = Field(default=None, sa_column=_telegram_id(unique=True))
+    chat_id: int | None = Field(default=None, sa_column=_telegram_id())
+    language: str = Field(default="nl", max_length=8)
+    digest_time: str = Field(default="08:30", max_length=5)  # local "HH:MM"
+    next_digest_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_digest_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Client(SQLModel, table=True):
+    """A person in a client role. Created only when they agree to the privacy notice."""
+
+    __tablename__ = "client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(sa_column=_fk("organisation.id", ondelete="RESTRICT"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    role: str = Field(max_length=20)
+    name_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    telegram_user_id: int | None = Field(default=None, sa_column=_telegram_id(unique=True))
+    chat_id: int | None = Field(default=None, sa_column=_telegram_id())
+    language: str = Field(default="nl", max_length=8)
+    preferred_moment: str | None = Field(default=None, max_length=20)
+    quiet_hours_start: str | None = Field(default=None, max_length=5)
+    quiet_hours_end: str | None = Field(default=None, max_length=5)
+    paused_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    status: str = Field(default=ClientStatus.ACTIVE, max_length=20)
+    unreachable_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    consent_version: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(sa_column=_utc())
+    last_activity_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Traject(SQLModel, table=True):
+    """A client on a learning line, with the step that is waiting for them."""
+
+    __tablename__ = "traject"
+    __table_args__ = (
+        # The nudge sweep reads only active trajecten that are due; keep that index small.
+        Index(
+            "ix_traject_due_nudge",
+            "next_nudge_at",
+            "id",
+            sqlite_where=text("status = 'active' AND next_nudge_at IS NOT NULL"),
+            postgresql_where=text("status = 'active' AND next_nudge_at IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    line_key: str = Field(max_length=64)
+    step_index: int = 0
+    step_key: str | None = Field(default=None, max_length=64)
+    step_sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    status: str = Field(default=TrajectStatus.ACTIVE, max_length=20)
+    started_at: datetime = Field(sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_activity_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    stall_days: int | None = None  # per-client override of the line's threshold
+    nudge_rung: int = 0
+    next_nudge_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Reply(SQLModel, table=True):
+    """Everything a client answered or wrote. Free text only ever encrypted."""
+
+    __tablename__ = "reply"
+    __table_args__ = (Index("ix_reply_client_created", "client_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(
+        sa_column=Column(ForeignKey("client.id", ondelete="CASCADE"), nullable=False)
+    )
+    traject_id: int | None = Field(
+        default=None, sa_column=_fk("traject.id", nullable=True, ondelete="CASCADE")
+    )
+    step_key: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=20)  # choice, scale, text, voice, photo, question, crisis
+    value: str | None = Field(default=None, max_length=64)  # a choice key or a score
+    text_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to send. The only way anything leaves the bot (see bot/sender.py)."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "priority",
+            "due_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    chat_id: int = Field(sa_column=_telegram_id(nullable=False))
+    recipient_kind: str = Field(max_length=20)
+    recipient_id: int | None = None
+    kind: str = Field(max_length=40)  # template family: consent, exercise, nudge, digest, ...
+    # 0 answers someone who is waiting, 5 personal notices, 9 bulk (nudges, digests).
+    priority: int = 5
+    personal: bool = True  # an ambiguous failure of a personal message is never resent blindly
+    payload_enc: str = Field(sa_column=Column(Text(), nullable=False))
+    due_at: datetime = Field(sa_column=_utc())
+    status: str = Field(default=OutboxStatus.PENDING, max_length=20)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    telegram_message_id: int | None = Field(default=None, sa_column=_telegram_id())
+    created_at: datetime = Field(sa_column=_utc())
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time deep link. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(sa_column=_fk("organisation.id", ondelete="RESTRICT"))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    role: str = Field(max_length=20)
+    professional_id: int | None = Field(
+        default=None, sa_column=_fk("professional.id", nullable=True)
+    )
+    line_key: str | None = Field(default=None, max_length=64)
+    name_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ConsentRecord(SQLModel, table=True):
+    __tablename__ = "consent_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    notice_version: str = Field(max_length=20)
+    given_by: str = Field(default="self", max_length=20)  # self or parent
+    agreed_at: datetime = Field(sa_column=_utc())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who viewed, exported, changed or erased what. Never personal text."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(index=True))
+    actor_kind: str = Field(max_length=20)  # administrator, professional, client, system
+    actor_id: int | None = None
+    action: str = Field(max_length=40)
+    subject_kind: str | None = Field(default=None, max_length=20)
+    subject_id: int | None = None
+    detail: str | None = Field(default=None, max_length=200)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Update ids already handled: a redelivered update has no second effect."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(sa_column=_utc(index=True))
+
+
+class InboundUpdate(SQLModel, table=True):
+    """A webhook update stored before we answer 200, so a crash cannot lose it."""
+
+    __tablename__ = "inbound_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    payload_enc: str = Field(sa_column=Column(Text(), nullable=False))
+    received_at: datetime = Field(sa_column=_utc())

@@ -1,0 +1,48 @@
+"""Queries about organisations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import Organisation
+
+
+def get_organisation_by_key(*, session: Session, key: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.key == key)).first()
+
+
+def ensure_organisation(
+    *,
+    session: Session,
+    key: str,
+    name: str,
+    privacy_contact: str,
+    time_zone: str,
+    language: str,
+    now: datetime,
+) -> Organisation:
+    """The organisation with `key`, created or brought in line with the configuration."""
+    organisation = get_organisation_by_key(session=session, key=key)
+    if organisation is None:
+        organisation = Organisation(
+            key=key,
+            name=name,
+            privacy_contact=privacy_contact,
+            time_zone=time_zone,
+            language=language,
+            created_at=now,
+        )
+        session.add(organisation)
+    else:
+        organisation.name = name
+        organisation.privacy_contact = privacy_contact
+        organisation.time_zone = time_zone
+        organisation.language = language
+    session.flush()
+    return organisation
+
+
+def list_organisations(*, session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).order_by(Organisation.key)).all())
