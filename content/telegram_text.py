@@ -60,11 +60,11 @@ class _Checker(HTMLParser):
         if allowed is None:
             self.problems.append(f"unsupported start tag <{tag}>")
             return
-        for name, value in attrs:
+        for name, _value in attrs:
             if name not in allowed:
                 self.problems.append(f"unsupported attribute {name!r} on <{tag}>")
-            elif tag == "span" and value != "tg-spoiler":
-                self.problems.append('<span> needs class="tg-spoiler"')
+        if tag == "span" and dict(attrs).get("class") != "tg-spoiler":
+            self.problems.append('<span> needs class="tg-spoiler"')
         if tag == "a" and not dict(attrs).get("href"):
             self.problems.append("<a> needs an href")
         self.stack.append(tag)

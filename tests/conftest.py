@@ -1,0 +1,84 @@
+"""Shared fixtures: databases on both engines, settings, content.
+
+PostgreSQL: set DUWTJE_TEST_DATABASE_URL to a server URL (for example
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Each test run creates its own database
+on that server and drops it at the end, so runs never see each other's data. Without the URL the
+PostgreSQL variants are skipped, unless DUWTJE_REQUIRE_POSTGRES=1 (CI), where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.db import make_engine, normalise_url
+from storage.migrate import upgrade
+
+pytest_plugins = ["tests.factories"]
+
+
+def _server_url() -> str | None:
+    url = os.environ.get("DUWTJE_TEST_DATABASE_URL", "").strip()
+    if not url and os.environ.get("DUWTJE_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("DUWTJE_REQUIRE_POSTGRES=1 but DUWTJE_TEST_DATABASE_URL is not set")
+    return normalise_url(url) if url else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    server = _server_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need DUWTJE_TEST_DATABASE_URL (see tests/conftest.py)")
+    name = f"duwtje_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each engine: a SQLite file, and a clean PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'duwtje.db'}"
+        return
+    url: str = request.getfixturevalue("postgres_server_url")
+    _reset_postgres(url)
+    yield url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'duwtje.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()

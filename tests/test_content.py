@@ -1,0 +1,230 @@
+"""Content: shipped lines and templates are valid; broken content is reported by file and key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from content import ContentError, load_content
+from content.check import check_content
+from content.lines import StepKind
+from content.render import SHIPPED, Renderer, content_dirs
+from content.telegram_text import button_problems, check_html, message_problems, utf16_length
+
+
+def test_the_shipped_content_has_no_problems() -> None:
+    assert check_content(content_dirs()) == []
+
+
+def test_the_first_line_has_three_steps_with_known_kinds() -> None:
+    content = load_content()
+    line = content.line("eerste-stappen")
+    assert len(line.steps) >= 3
+    assert {step.kind for step in line.steps} <= set(StepKind)
+    for step in line.steps:
+        assert step.title.nl and step.title.en
+
+
+@pytest.fixture
+def extra(tmp_path: Path) -> Path:
+    """An organisation's own content folder."""
+    (tmp_path / "lines").mkdir()
+    return tmp_path
+
+
+def write_line(folder: Path, name: str, text: str) -> Path:
+    path = folder / "lines" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_STEP = """
+[[steps]]
+key = "een"
+kind = "info"
+title.nl = "Een"
+title.en = "One"
+text.nl = "Tekst"
+text.en = "Text"
+"""
+HEADER = """
+key = "mijn-lijn"
+title.nl = "Mijn lijn"
+title.en = "My line"
+description.nl = "Over iets"
+description.en = "About something"
+"""
+
+
+@pytest.mark.parametrize(
+    ("label", "body", "expected_key", "expected_message"),
+    [
+        (
+            "missing english",
+            HEADER.replace('title.en = "My line"\n', "") + GOOD_STEP,
+            "title.en",
+            "missing",
+        ),
+        (
+            "bad kind",
+            HEADER + GOOD_STEP.replace('"info"', '"quiz"'),
+            "steps[0:een].kind",
+            "'exercise'",
+        ),
+        (
+            "choice without options",
+            HEADER + GOOD_STEP.replace('"info"', '"choice"'),
+            "steps[0:een]",
+            "2 to 8 options",
+        ),
+        (
+            "scale without scale",
+            HEADER + GOOD_STEP.replace('"info"', '"scale"'),
+            "steps[0:een]",
+            "needs a scale",
+        ),
+        ("repeated step", HEADER + GOOD_STEP + GOOD_STEP, "(top level)", "repeated: een"),
+        (
+            "long key",
+            HEADER + GOOD_STEP.replace('key = "een"', f'key = "{"x" * 30}"'),
+            "steps[0:" + "x" * 30 + "].key",
+            "1-24 characters",
+        ),
+        (
+            "typo",
+            HEADER + GOOD_STEP.replace("kind =", "knid ="),
+            "steps[0:een].knid",
+            "unknown key",
+        ),
+        (
+            "audience",
+            HEADER + GOOD_STEP + 'audience = "class"\n',
+            "steps[0:een].audience",
+            "'client' or 'together'",
+        ),
+        ("no steps", HEADER, "steps", "missing"),
+        ("not toml", HEADER + "[[steps]\n", "-", "not valid TOML"),
+        (
+            "http video",
+            HEADER + GOOD_STEP + 'video_url = "http://x.nl/v"\n',
+            "steps[0:een].video_url",
+            "https",
+        ),
+    ],
+)
+def test_a_broken_line_is_reported_by_file_and_key(
+    extra: Path, label: str, body: str, expected_key: str, expected_message: str
+) -> None:
+    path = write_line(extra, "mijn-lijn.toml", body)
+    problems = [p for p in check_content(content_dirs([extra])) if p.file == str(path)]
+    assert problems, label
+    assert any(p.key == expected_key and expected_message in p.message for p in problems), (
+        label,
+        [str(p) for p in problems],
+    )
+    with pytest.raises(ContentError):
+        load_content([extra])
+
+
+def test_an_extra_folder_can_add_a_line(extra: Path) -> None:
+    write_line(extra, "mijn-lijn.toml", HEADER + GOOD_STEP)
+    content = load_content([extra])
+    assert set(content.lines) == {"eerste-stappen", "mijn-lijn"}
+
+
+def copy_of_shipped(tmp_path: Path) -> Path:
+    folder = tmp_path / "shipped"
+    shutil.copytree(SHIPPED, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return folder
+
+
+def test_a_template_missing_in_one_language_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    (folder / "templates" / "en" / "help.html").unlink()
+    problems = [str(p) for p in check_content([folder])]
+    assert "templates/en/help.html: help: template missing in en; translate it" in problems
+
+
+def test_a_template_that_breaks_telegram_rules_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    (folder / "templates" / "nl" / "help.html").write_text("<div>{{ name }}</b>", encoding="utf-8")
+    (folder / "templates" / "en" / "help.html").write_text("x" * 5000, encoding="utf-8")
+    problems = [str(p) for p in check_content([folder])]
+    assert any("nl/help.html: help: unsupported start tag <div>" in p for p in problems), problems
+    assert any("en/help.html: help: 5000 characters" in p for p in problems), problems
+
+
+def test_a_template_with_an_unknown_value_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    (folder / "templates" / "nl" / "help.html").write_text("Hoi {{ nickname }}", encoding="utf-8")
+    problems = [str(p) for p in check_content([folder])]
+    assert any(
+        "help: cannot render with the sample values" in p and "nickname" in p for p in problems
+    ), problems
+
+
+def test_a_template_without_samples_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    for language in ("nl", "en"):
+        (folder / "templates" / language / "nieuw.html").write_text("Hoi", encoding="utf-8")
+    problems = [str(p) for p in check_content([folder])]
+    assert any("nieuw: no sample values: add [nieuw] to samples.toml" in p for p in problems)
+
+
+def test_what_people_type_is_shown_never_evaluated() -> None:
+    renderer = Renderer(content_dirs())
+    typed = "{{7*7}} <b>vet</b> & \u202egniht"
+    text = renderer.render("help", "nl", name=typed, organisation="A", professional="B")
+    assert "{{7*7}}" in text and "49" not in text
+    assert "&lt;b&gt;vet&lt;/b&gt; &amp;" in text
+    assert message_problems(text) == []
+
+
+def test_an_unknown_language_falls_back_to_dutch() -> None:
+    renderer = Renderer(content_dirs())
+    assert renderer.render("unknown_command", "fy") == renderer.render("unknown_command", "nl")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("<b>ok</b>", None),
+        ('<a href="https://x.nl/?a=1&amp;b=2">link</a>', None),
+        ('<span class="tg-spoiler">x</span>', None),
+        ("<b>open", "unclosed tag <b>"),
+        ("<b><i>x</b></i>", "unexpected end tag </b>"),
+        ("<div>x</div>", "unsupported start tag <div>"),
+        ("Tom & Jerry", "bare &"),
+        ("a < b", "bare <"),
+        ("&nbsp;", "unsupported entity"),
+        ("<br/>", "self-closing"),
+        ("<span>x</span>", "tg-spoiler"),
+    ],
+)
+def test_it_checks_telegram_html(text: str, problem: str | None) -> None:
+    problems, _visible = check_html(text)
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
+
+
+def test_it_counts_like_telegram() -> None:
+    assert utf16_length("😀") == 2  # outside the BMP: two UTF-16 code units
+    assert message_problems("<b>" + "a" * 4096 + "</b>") == []  # tags do not count
+    assert message_problems("a" * 4095 + "😀") != []
+    assert button_problems("Ja", "x" * 64) == []
+    assert button_problems("Ja", "é" * 33) != []  # 66 bytes
+
+
+def test_the_example_in_the_content_readme_is_a_valid_line(tmp_path: Path) -> None:
+    readme = (SHIPPED / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "lines").mkdir()
+    (tmp_path / "lines" / "example.toml").write_text(example, encoding="utf-8")
+    problems = [p for p in check_content(content_dirs([tmp_path])) if "example" in p.file]
+    assert problems == []
+    kinds = {step.kind for step in load_content([tmp_path]).line("voorbeeld").steps}
+    assert kinds == {StepKind.EXERCISE, StepKind.CHOICE, StepKind.SCALE}
