@@ -72,6 +72,34 @@ def init(
         out.print(line, markup=False, highlight=False)
 
 
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Run the bot (polling or webhook, as configured) until Ctrl-C or SIGTERM."""
+    import asyncio
+
+    from bot.clock import SystemClock
+    from bot.logs import configure_logging
+    from bot.run import run_bot
+
+    settings = _settings(config)
+    token = settings.require_token()
+    settings.require_encryption_keys()
+    configure_logging(secrets=[token])
+    asyncio.run(_until_signalled(lambda stop: run_bot(settings, SystemClock(), stop)))
+
+
+async def _until_signalled(main: Any) -> None:
+    """Run `main(stop)`; SIGINT and SIGTERM set `stop` so everything shuts down in order."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await main(stop)
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database schema up to date (also done by `duwtje run`)."""

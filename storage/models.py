@@ -107,6 +107,7 @@ class Professional(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
     bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    unreachable_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Client(SQLModel, table=True):

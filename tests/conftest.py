@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from telegram.ext import Application
+
+from bot.app import build_application, runtime_of
+from bot.clock import VirtualClock
+from bot.settings import Settings, settings_from_data
+from bot.setup import prepare_database
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
+from tests.offline import OfflineRequest
 
 pytest_plugins = ["tests.factories"]
 
@@ -82,3 +90,47 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+# --- settings and the offline application -------------------------------------------------
+
+TEST_KEY = "l3lTyaYkU3rGqQIoJwkw6nK5VzIvF4yqTDGnQmYMSe4="
+
+
+def settings_for(database_url: str, **sections: dict[str, object]) -> Settings:
+    """Settings as a test wants them: relaxed pacing, quick jobs, a token and a key."""
+    data: dict[str, object] = {
+        "database": {"url": database_url},
+        "organisation": {"key": "wijkteam-noord", "name": "Wijkteam Noord",
+                         "privacy_contact": "privacy@example.nl"},
+        "pacing": {"overall_per_second": 1000, "per_chat_per_second": 1000,
+                   "per_group_per_minute": 60000},
+        "jobs": {"drain_seconds": 0.05, "sweep_seconds": 0.2},
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}  # type: ignore[dict-item]
+    environ = {"DUWTJE_TELEGRAM_TOKEN": "1:T", "DUWTJE_ENCRYPTION_KEYS": TEST_KEY,
+               "DUWTJE_WEBHOOK_SECRET": "test-secret"}
+    return settings_from_data(data, environ, source="(test)")
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def offline_request() -> OfflineRequest:
+    return OfflineRequest()
+
+
+@pytest.fixture
+async def offline_app(
+    database_url: str, clock: VirtualClock, offline_request: OfflineRequest
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    settings = settings_for(database_url)
+    prepare_database(settings)
+    application = build_application(settings, clock, request=offline_request)
+    async with application:
+        yield application
+    runtime_of(application).engine.dispose()

@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('bound_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unreachable_since', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_professional_organisation_id_organisation'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_professional')),
     sa.UniqueConstraint('telegram_user_id', name=op.f('uq_professional_telegram_user_id'))

@@ -1,0 +1,111 @@
+"""The one wiring place: `build_application(settings, clock)`.
+
+Read top to bottom: the runtime every handler shares, the handlers in the order an update meets
+them, the error handler, and the few repeating jobs (they only tick; the database knows what is
+due).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.handlers import basics
+from bot.handlers.errors import on_error
+from bot.runtime import Runtime, runtime
+from bot.sender import Sender
+from bot.settings import Settings
+from content import load_content
+from storage.crypto import FieldCipher
+from storage.db import make_engine, session_scope
+from storage.housekeeping import prune
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    clock: Clock,
+    *,
+    request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Everything the bot is, wired. `request` replaces HTTP (offline handler tests)."""
+    rt = Runtime(
+        settings=settings,
+        clock=clock,
+        engine=make_engine(settings.database.url),
+        content=load_content(settings.content.extra_dirs),
+        cipher=FieldCipher(settings.require_encryption_keys()),
+        organisation_name=settings.organisation.name,
+    )
+    base = settings.telegram.base_url
+    builder = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .updater(None)  # we poll ourselves (bot/polling.py) or take webhooks (bot/webhook.py)
+        .concurrent_updates(False)  # one update at a time keeps each person's order
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.connect_timeout(settings.telegram.connect_timeout_seconds).read_timeout(
+            settings.telegram.read_timeout_seconds
+        )
+    application = builder.build()
+    application.bot_data["runtime"] = rt
+    application.bot_data["sender"] = Sender(rt, application.bot)
+
+    # Updates, most specific first; the last handler takes whatever is left.
+    application.add_handler(CommandHandler("start", basics.start))
+    application.add_handler(CommandHandler("help", basics.help_command))
+    application.add_handler(MessageHandler(filters.COMMAND, basics.unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, basics.text))
+    application.add_handler(CallbackQueryHandler(basics.button))
+    application.add_handler(TypeHandler(Update, basics.everything_else))
+    application.add_error_handler(on_error)
+
+    jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    jobs.run_repeating(drain_tick, interval=settings.jobs.drain_seconds, name="drain")
+    jobs.run_repeating(
+        housekeeping, interval=settings.jobs.housekeeping_seconds, first=10, name="housekeeping"
+    )
+    return application
+
+
+def sender_of(application: Application) -> Sender:  # type: ignore[type-arg]
+    sender = application.bot_data["sender"]
+    assert isinstance(sender, Sender)
+    return sender
+
+
+def runtime_of(application: Application) -> Runtime:  # type: ignore[type-arg]
+    value = application.bot_data["runtime"]
+    assert isinstance(value, Runtime)
+    return value
+
+
+async def drain_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake the sender: rows may have become due (a retry, a scheduled message)."""
+    runtime(context).wake_sender.set()
+
+
+async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    with session_scope(rt.engine) as session:
+        counts = prune(session=session, now=rt.clock.now())
+    log.info("housekeeping: %s", counts)

@@ -1,0 +1,1 @@
+"""Thin handlers: parse the update, find out who is asking, call one service, queue the reply."""

@@ -1,0 +1,61 @@
+"""Pacing without bursts: Telegram's limits as leaky buckets (aiolimiter).
+
+`AsyncLimiter(1, 1 / rate)` lets one request through every 1/rate seconds and never bursts;
+`AsyncLimiter(rate, 1)` would start with a full bucket and earn 429s against a strict server.
+A send first waits for its chat (1 per second, a group 20 per minute), then for the bot as a
+whole (about 29 per second), so a busy chat never holds up the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from aiolimiter import AsyncLimiter
+
+from bot.settings import PacingSettings
+
+_MAX_TRACKED_CHATS = 20_000
+
+
+class Pacer:
+    def __init__(self, settings: PacingSettings) -> None:
+        self._settings = settings
+        self._overall = AsyncLimiter(1, 1 / settings.overall_per_second)
+        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._paused_until: dict[int, float] = {}
+
+    async def wait_turn(self, chat_id: int) -> None:
+        await self._chat(chat_id).acquire()
+        await self._overall.acquire()
+
+    def pause_chat(self, chat_id: int, seconds: float) -> None:
+        """After a 429 for this chat: nothing goes to it before `seconds` have passed."""
+        self._paused_until[chat_id] = time.monotonic() + seconds
+
+    def seconds_paused(self, chat_id: int) -> float:
+        until = self._paused_until.get(chat_id)
+        if until is None:
+            return 0.0
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            del self._paused_until[chat_id]
+            return 0.0
+        return remaining
+
+    def _chat(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            limiter = AsyncLimiter(1, self._period(chat_id))
+            self._chats[chat_id] = limiter
+            if len(self._chats) > _MAX_TRACKED_CHATS:
+                self._chats.popitem(last=False)  # long idle: its bucket is empty anyway
+        else:
+            self._chats.move_to_end(chat_id)
+        return limiter
+
+    def _period(self, chat_id: int) -> float:
+        # Telegram: private chats (positive ids) about 1 per second; groups 20 per minute.
+        if chat_id < 0:
+            return 60 / self._settings.per_group_per_minute
+        return 1 / self._settings.per_chat_per_second

@@ -1,0 +1,111 @@
+"""Running the bot: `duwtje run` (and the demo, the chat and the end-to-end tests).
+
+Start-up order: schema up to date, application initialised (getMe), commands set, updates left
+over from a crash requeued, handlers and jobs started, sender started, then updates flow in by
+polling or webhook. Shut-down runs the same steps backwards; the sender finishes what it holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.ext import Application
+
+from bot.app import build_application, runtime_of, sender_of
+from bot.clock import Clock
+from bot.inbound import requeue_stored
+from bot.polling import poll
+from bot.settings import Settings
+from bot.setup import prepare_database
+from bot.webhook import build_webhook_app
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help")
+
+OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+
+
+async def run_bot(
+    settings: Settings,
+    clock: Clock,
+    stop: asyncio.Event,
+    *,
+    on_ready: OnReady | None = None,
+) -> None:
+    """Run until `stop` is set."""
+    prepare_database(settings)
+    application = build_application(settings, clock)
+    rt = runtime_of(application)
+    sender = sender_of(application)
+    async with application:  # initialize() calls getMe; shutdown() on the way out
+        await _set_commands(application)
+        await requeue_stored(rt, application)
+        await application.start()
+        sender_task = asyncio.create_task(sender.run(stop), name="sender")
+        stop_updates = await _start_updates(settings, application)
+        log.info("Duwtje runs as @%s (%s mode)", application.bot.username, settings.telegram.mode)
+        try:
+            if on_ready is not None:
+                await on_ready(application)
+            await stop.wait()
+        finally:
+            await stop_updates()
+            stop.set()
+            await sender_task
+            await application.stop()
+            rt.engine.dispose()
+
+
+async def _start_updates(
+    settings: Settings,
+    application: Application,  # type: ignore[type-arg]
+) -> Callable[[], Awaitable[None]]:
+    rt = runtime_of(application)
+    if settings.telegram.mode == "polling":
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        polling_stop = asyncio.Event()
+        task = asyncio.create_task(poll(rt, application, polling_stop), name="poller")
+
+        async def stop_polling() -> None:
+            polling_stop.set()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        return stop_polling
+
+    secret = settings.require_webhook_secret()
+    runner = web.AppRunner(build_webhook_app(rt, application, secret=secret), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.telegram.webhook_listen, settings.telegram.webhook_port)
+    await site.start()
+    await application.bot.set_webhook(
+        url=settings.telegram.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+    async def stop_webhook() -> None:
+        # The webhook stays set at Telegram: updates wait there until we are back.
+        await runner.cleanup()
+
+    return stop_webhook
+
+
+async def _set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in Telegram, in each language we speak."""
+    rt = runtime_of(application)
+    for language in ("nl", "en"):
+        commands = [
+            BotCommand(name, rt.content.renderer.label(f"commands.{name}", language))
+            for name in COMMANDS
+        ]
+        await application.bot.set_my_commands(
+            commands, language_code=None if language == rt.settings.defaults.language else language
+        )

@@ -1,0 +1,105 @@
+"""Opening and closing one unit of work for an update: dedup, commit, direct answers, wake-up.
+
+The update id is written to `processed_update` in the same transaction as every effect, so a
+redelivered update (polling after a crash, a webhook retry) finds it there and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.runtime import Runtime
+from bot.telegram_markup import NO_PREVIEW, reply_markup
+from services.unit import AnswerCallback, EditPressed, Unit
+from storage.models import InboundUpdate, ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+_processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_inbound = InboundUpdate.__table__  # type: ignore[attr-defined]
+
+
+@asynccontextmanager
+async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]:
+    """Yield a Unit for a new update, or None for one that was already handled."""
+    now = rt.clock.now()
+    session = Session(rt.engine, expire_on_commit=False)
+    try:
+        if not _claim_update(session, update.update_id, now):
+            session.rollback()
+            log.info("update %s was already handled; skipped", update.update_id)
+            yield None
+            return
+        unit = Unit(
+            session=session,
+            now=now,
+            content=rt.content,
+            cipher=rt.cipher,
+            update_id=update.update_id,
+        )
+        yield unit
+        unit.flush()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    if unit.queued:
+        rt.wake_sender.set()
+    await _apply_direct(unit, update)
+
+
+def _claim_update(session: Session, update_id: int, now: object) -> bool:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.
+    claimed = session.connection().execute(
+        insert(_processed)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(_processed.c.update_id)
+    ).first()
+    # A webhook update was stored before we answered 200; now that it is handled, drop it.
+    session.connection().execute(delete(_inbound).where(_inbound.c.update_id == update_id))
+    return claimed is not None
+
+
+async def _apply_direct(unit: Unit, update: Update) -> None:
+    """Answer the button press and edit the pressed message: the only sends that skip the outbox."""
+    query = update.callback_query
+    for action in unit.direct:
+        if query is None:
+            log.warning("a direct answer was asked for an update without a button press")
+            continue
+        if isinstance(action, AnswerCallback):
+            await _quietly(query.answer(text=action.text, show_alert=action.alert))
+        elif isinstance(action, EditPressed) and query.message is not None:
+            await _quietly(
+                query.edit_message_text(
+                    action.message.text,
+                    parse_mode="HTML",
+                    reply_markup=reply_markup(action.message.buttons),
+                    link_preview_options=NO_PREVIEW,
+                )
+            )
+
+
+async def _quietly(call: object) -> None:
+    """An edit that changes nothing, or of a message that is gone, is simply done."""
+    try:
+        await call  # type: ignore[misc]
+    except BadRequest as exc:
+        text = str(exc).lower()
+        if "not modified" in text or "not found" in text or "query is too old" in text:
+            log.info("direct answer not needed: %s", exc)
+            return
+        raise

@@ -1,0 +1,87 @@
+"""People the bot does not know yet: a welcome, what Duwtje is, and nothing stored.
+
+Before someone has agreed to the privacy notice (through an invite) Duwtje keeps nothing about
+them: what a stranger types is answered and counted in the log, never stored.
+"""
+
+from __future__ import annotations
+
+from services.callbacks import Callback, pack
+from services.messages import Button, Outgoing, keyboard
+from services.people import Person
+from services.unit import Unit
+from storage.models import RecipientKind
+
+PANELS = ("about", "privacy")
+
+
+def _menu(unit: Unit, person: Person) -> tuple[tuple[Button, ...], ...]:
+    return keyboard(
+        [
+            [
+                Button(unit.label("info.about", person.language), data=pack("info", "about")),
+                Button(unit.label("info.privacy", person.language), data=pack("info", "privacy")),
+            ]
+        ]
+    )
+
+
+def welcome_stranger(unit: Unit, person: Person, *, organisation: str) -> None:
+    """/start without an invite (or with one that cannot be used)."""
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind=RecipientKind.CHAT,
+        kind="welcome",
+        message=Outgoing(
+            text=unit.render("welcome_stranger", person.language, organisation=organisation),
+            buttons=_menu(unit, person),
+        ),
+    )
+
+
+def show_panel(unit: Unit, person: Person, callback: Callback, *, organisation: str) -> None:
+    """A button on the welcome: swap the message for the chosen explanation, or back."""
+    panel = callback.part(0)
+    if panel in PANELS:
+        back = keyboard(
+            [[Button(unit.label("info.back", person.language), data=pack("info", "back"))]]
+        )
+        unit.edit_pressed(unit.render(panel, person.language, organisation=organisation), back)
+    else:
+        unit.edit_pressed(
+            unit.render("welcome_stranger", person.language, organisation=organisation),
+            _menu(unit, person),
+        )
+    unit.answer_callback()
+
+
+def answer_stranger_text(unit: Unit, person: Person, *, organisation: str) -> None:
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind=RecipientKind.CHAT,
+        kind="welcome",
+        message=Outgoing(
+            text=unit.render("stranger_text", person.language, organisation=organisation),
+            buttons=_menu(unit, person),
+        ),
+    )
+
+
+def unknown_command(unit: Unit, person: Person) -> None:
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind=RecipientKind.CHAT,
+        kind="unknown_command",
+        message=Outgoing(text=unit.render("unknown_command", person.language)),
+    )
+
+
+def something_went_wrong(unit: Unit, person: Person, *, key: str) -> None:
+    """The apology after a failed update: its own unit of work, so `key` names the update."""
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind=RecipientKind.CHAT,
+        kind="error",
+        message=Outgoing(text=unit.render("error", person.language)),
+        key=key,
+    )

@@ -1,0 +1,53 @@
+"""What a message looks like before it becomes a Telegram call: plain data, JSON-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str | None = None  # callback data (at most 64 bytes, see services/callbacks.py)
+    url: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        value = {"label": self.label}
+        if self.data is not None:
+            value["data"] = self.data
+        if self.url is not None:
+            value["url"] = self.url
+        return value
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> Keyboard:
+    return tuple(tuple(row) for row in rows if row)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message: Telegram-HTML text and inline buttons."""
+
+    text: str
+    buttons: Keyboard = field(default_factory=tuple)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [[button.to_json() for button in row] for row in self.buttons],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Outgoing:
+        return cls(
+            text=str(payload["text"]),
+            buttons=tuple(
+                tuple(Button(label=b["label"], data=b.get("data"), url=b.get("url")) for b in row)
+                for row in payload.get("buttons", [])
+            ),
+        )

@@ -1,0 +1,89 @@
+"""One unit of work as a service sees it: the session, `now`, content, and what to send.
+
+The bot layer opens it for one update (or one job tick), the service does its rules and queues
+messages on it, and the bot layer commits: the queued messages become outbox rows in the same
+transaction as every other change. Answers to a button press go out directly after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from content import Content
+from services.messages import Keyboard, Outgoing
+from storage.crypto import FieldCipher
+from storage.outbox import PRIORITY_REPLY, NewMessage, enqueue
+
+
+@dataclass(frozen=True)
+class AnswerCallback:
+    text: str | None = None
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class EditPressed:
+    message: Outgoing
+
+
+@dataclass
+class Unit:
+    session: Session
+    now: datetime
+    content: Content
+    cipher: FieldCipher
+    update_id: int | None = None
+    queued: list[NewMessage] = field(default_factory=list)
+    direct: list[AnswerCallback | EditPressed] = field(default_factory=list)
+
+    def render(self, name: str, language: str, /, **values: Any) -> str:
+        return self.content.renderer.render(name, language, **values)
+
+    def label(self, key: str, language: str, /, **values: Any) -> str:
+        return self.content.renderer.label(key, language, **values)
+
+    def send(
+        self,
+        *,
+        chat_id: int,
+        recipient_kind: str,
+        kind: str,
+        message: Outgoing,
+        recipient_id: int | None = None,
+        priority: int = PRIORITY_REPLY,
+        personal: bool = True,
+        key: str | None = None,
+        due_at: datetime | None = None,
+    ) -> None:
+        """Queue a message. Without `key`, the update id makes it unique (and redelivery-proof)."""
+        if key is None:
+            if self.update_id is None:
+                raise ValueError("a message queued outside an update needs an idempotency key")
+            key = f"u{self.update_id}:{len(self.queued)}"
+        self.queued.append(
+            NewMessage(
+                key=key,
+                chat_id=chat_id,
+                recipient_kind=recipient_kind,
+                recipient_id=recipient_id,
+                kind=kind,
+                payload=message.to_payload(),
+                priority=priority,
+                personal=personal,
+                due_at=due_at,
+            )
+        )
+
+    def answer_callback(self, text: str | None = None, *, alert: bool = False) -> None:
+        self.direct.append(AnswerCallback(text=text, alert=alert))
+
+    def edit_pressed(self, text: str, buttons: Keyboard = ()) -> None:
+        self.direct.append(EditPressed(Outgoing(text=text, buttons=buttons)))
+
+    def flush(self) -> None:
+        """Write the queued messages as outbox rows (the caller commits)."""
+        enqueue(session=self.session, messages=self.queued, now=self.now, cipher=self.cipher)

@@ -1,0 +1,210 @@
+"""The outbox: every message the bot sends is first a row here (see bot/sender.py).
+
+Rows are queued in the same transaction as the change that caused them, with an idempotency key
+(person, kind, slot) that makes queueing the same message twice a no-op. The sender claims due rows
+with a conditional update, so a second sender or a retry cannot send a row twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from storage.crypto import FieldCipher
+from storage.models import OutboxMessage, OutboxStatus
+
+PRIORITY_REPLY = 0  # someone is waiting for this answer
+PRIORITY_PERSONAL = 5  # a notice to one person (a relayed question, an alert)
+PRIORITY_BULK = 9  # nudges, digests, reminders
+
+_table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to queue. `payload` is what the sender needs (text, buttons, ...) as JSON data."""
+
+    key: str
+    chat_id: int
+    recipient_kind: str
+    kind: str
+    payload: Mapping[str, Any]
+    recipient_id: int | None = None
+    priority: int = PRIORITY_PERSONAL
+    personal: bool = True
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    chat_id: int
+    recipient_kind: str
+    recipient_id: int | None
+    kind: str
+    personal: bool
+    attempts: int
+    payload: dict[str, Any]
+
+
+def enqueue(
+    *, session: Session, messages: Sequence[NewMessage], now: datetime, cipher: FieldCipher
+) -> None:
+    """Queue `messages` in the caller's transaction; a key already queued is left alone."""
+    if not messages:
+        return
+    rows = [
+        {
+            "idempotency_key": message.key,
+            "chat_id": message.chat_id,
+            "recipient_kind": message.recipient_kind,
+            "recipient_id": message.recipient_id,
+            "kind": message.kind,
+            "priority": message.priority,
+            "personal": message.personal,
+            "payload_enc": cipher.encrypt(json.dumps(message.payload, ensure_ascii=False)),
+            "due_at": message.due_at or now,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Core, not ORM objects: queueing ten thousand nudges must stay cheap.
+    session.execute(insert(_table).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+
+
+def claim_due(
+    *, session: Session, now: datetime, limit: int, cipher: FieldCipher
+) -> list[ClaimedMessage]:
+    """Claim up to `limit` due rows, most urgent first, and mark them `sending`.
+
+    One conditional UPDATE ... RETURNING is the claim: a row another sender took first no
+    longer matches `status = 'pending'`. On PostgreSQL, SKIP LOCKED lets two senders claim
+    different rows at the same moment instead of waiting for each other.
+    """
+    due = (
+        select(_table.c.id)
+        .where(_table.c.status == OutboxStatus.PENDING, _table.c.due_at <= now)
+        .order_by(_table.c.priority, _table.c.due_at, _table.c.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = session.execute(
+        update(_table)
+        .where(_table.c.id.in_(due.scalar_subquery()), _table.c.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=_table.c.attempts + 1)
+        .returning(
+            _table.c.id,
+            _table.c.chat_id,
+            _table.c.recipient_kind,
+            _table.c.recipient_id,
+            _table.c.kind,
+            _table.c.personal,
+            _table.c.attempts,
+            _table.c.priority,
+            _table.c.due_at,
+            _table.c.payload_enc,
+        )
+    ).all()
+    rows = sorted(rows, key=lambda row: (row.priority, row.due_at, row.id))
+    return [
+        ClaimedMessage(
+            id=row.id,
+            chat_id=row.chat_id,
+            recipient_kind=row.recipient_kind,
+            recipient_id=row.recipient_id,
+            kind=row.kind,
+            personal=row.personal,
+            attempts=row.attempts,
+            payload=json.loads(cipher.decrypt(row.payload_enc)),
+        )
+        for row in rows
+    ]
+
+
+def mark_sent(
+    *, session: Session, message_id: int, telegram_message_id: int | None, now: datetime
+) -> None:
+    session.execute(
+        update(_table)
+        .where(_table.c.id == message_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            telegram_message_id=telegram_message_id,
+            last_error=None,
+        )
+    )
+
+
+def mark_failed(*, session: Session, message_id: int, error: str, status: str) -> None:
+    """A final state: `failed` (permanent error) or `unknown` (ambiguous, not resent)."""
+    session.execute(
+        update(_table)
+        .where(_table.c.id == message_id)
+        .values(status=status, last_error=error[:500])
+    )
+
+
+def retry_later(
+    *, session: Session, message_id: int, error: str, due_at: datetime, chat_id: int | None = None
+) -> None:
+    """Back to `pending`, not before `due_at` (and to a new chat id after a group migration)."""
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "last_error": error[:500],
+        "due_at": due_at,
+    }
+    if chat_id is not None:
+        values["chat_id"] = chat_id
+    session.execute(update(_table).where(_table.c.id == message_id).values(**values))
+
+
+def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta) -> tuple[int, int]:
+    """Rows left `sending` by a process that died: we cannot know whether Telegram got them.
+
+    A personal message becomes `unknown` (never resent blindly); anything else goes back to
+    `pending` and may arrive twice. Returns (requeued, marked unknown).
+    """
+    stale = and_(
+        _table.c.status == OutboxStatus.SENDING,
+        or_(_table.c.claimed_at.is_(None), _table.c.claimed_at < now - older_than),
+    )
+    requeued = (
+        session.connection()
+        .execute(
+            update(_table)
+            .where(stale, _table.c.personal.is_(False))
+            .values(status=OutboxStatus.PENDING, last_error="in flight when a sender stopped")
+        )
+        .rowcount
+    )
+    unknown = (
+        session.connection()
+        .execute(
+            update(_table)
+            .where(stale, _table.c.personal.is_(True))
+            .values(status=OutboxStatus.UNKNOWN, last_error="in flight when a sender stopped")
+        )
+        .rowcount
+    )
+    return requeued, unknown
+
+
+def next_due_at(*, session: Session) -> datetime | None:
+    """When the earliest pending row becomes due (None: nothing pending)."""
+    value = session.execute(
+        select(func.min(_table.c.due_at)).where(_table.c.status == OutboxStatus.PENDING)
+    ).scalar_one()
+    return value  # type: ignore[no-any-return]
