@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-
 from telegram.ext import Application
 
 from bot.app import build_application, runtime_of
@@ -101,16 +100,25 @@ def settings_for(database_url: str, **sections: dict[str, object]) -> Settings:
     """Settings as a test wants them: relaxed pacing, quick jobs, a token and a key."""
     data: dict[str, object] = {
         "database": {"url": database_url},
-        "organisation": {"key": "wijkteam-noord", "name": "Wijkteam Noord",
-                         "privacy_contact": "privacy@example.nl"},
-        "pacing": {"overall_per_second": 1000, "per_chat_per_second": 1000,
-                   "per_group_per_minute": 60000},
+        "organisation": {
+            "key": "wijkteam-noord",
+            "name": "Wijkteam Noord",
+            "privacy_contact": "privacy@example.nl",
+        },
+        "pacing": {
+            "overall_per_second": 1000,
+            "per_chat_per_second": 1000,
+            "per_group_per_minute": 60000,
+        },
         "jobs": {"drain_seconds": 0.05, "sweep_seconds": 0.2},
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}  # type: ignore[dict-item]
-    environ = {"DUWTJE_TELEGRAM_TOKEN": "1:T", "DUWTJE_ENCRYPTION_KEYS": TEST_KEY,
-               "DUWTJE_WEBHOOK_SECRET": "test-secret"}
+    environ = {
+        "DUWTJE_TELEGRAM_TOKEN": "1:T",
+        "DUWTJE_ENCRYPTION_KEYS": TEST_KEY,
+        "DUWTJE_WEBHOOK_SECRET": "test-secret",
+    }
     return settings_from_data(data, environ, source="(test)")
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from storage.crypto import FieldCipher, new_key
 from storage.models import Client, Organisation, Professional, Role, Traject
+from storage.organisations import get_organisation_by_key
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning in winter time
 
@@ -32,9 +33,15 @@ def make_organisation(session: Session, **overrides: Any) -> Organisation:
     return organisation
 
 
+def the_organisation(session: Session) -> Organisation:
+    """The test organisation: the one the app created from its settings, or a new one."""
+    existing = get_organisation_by_key(session=session, key="wijkteam-noord")
+    return existing or make_organisation(session)
+
+
 def make_professional(session: Session, **overrides: Any) -> Professional:
     if "organisation_id" not in overrides:
-        overrides["organisation_id"] = make_organisation(session).id
+        overrides["organisation_id"] = the_organisation(session).id
     values: dict[str, Any] = {
         "name": "Mirjam",
         "telegram_user_id": 5001,

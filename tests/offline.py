@@ -87,12 +87,22 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def user(user_id: int = 7001, first_name: str = "Sanne", language_code: str = "nl") -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+def user(
+    user_id: int = 7001, first_name: str = "Sanne", language_code: str = "nl"
+) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": language_code,
+    }
 
 
 def make_text_update(
-    text: str, *, from_user: dict[str, Any] | None = None, update_id: int | None = None,
+    text: str,
+    *,
+    from_user: dict[str, Any] | None = None,
+    update_id: int | None = None,
     chat: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sender = from_user or user()
@@ -110,7 +120,10 @@ def make_text_update(
 
 
 def make_press_update(
-    data: str, *, message_id: int = 1, from_user: dict[str, Any] | None = None,
+    data: str,
+    *,
+    message_id: int = 1,
+    from_user: dict[str, Any] | None = None,
     update_id: int | None = None,
 ) -> dict[str, Any]:
     sender = from_user or user()

@@ -47,7 +47,9 @@ async def test_it_welcomes_a_stranger_with_buttons(
 async def test_it_speaks_english_to_english_telegram_users(
     offline_app: App, offline_request: OfflineRequest
 ) -> None:
-    await feed_and_send(offline_app, make_text_update("/start", from_user=user(language_code="en-GB")))
+    await feed_and_send(
+        offline_app, make_text_update("/start", from_user=user(language_code="en-GB"))
+    )
     assert "the chat bot of" in offline_request.sent()[0].params["text"]
 
 

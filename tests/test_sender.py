@@ -1,0 +1,193 @@
+"""The sender offline: message ids recorded, every kind of failure sorted and handled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.app import runtime_of, sender_of
+from bot.clock import VirtualClock
+from services.messages import Button, Outgoing
+from storage.db import session_scope
+from storage.models import Client, OutboxMessage, OutboxStatus
+from storage.outbox import PRIORITY_BULK, PRIORITY_REPLY, NewMessage, enqueue
+from tests.factories import make_client
+from tests.offline import OfflineRequest
+
+App = Application  # type: ignore[type-arg]
+
+
+def queue(app: App, *messages: NewMessage) -> None:
+    rt = runtime_of(app)
+    with session_scope(rt.engine) as session:
+        enqueue(session=session, messages=messages, now=rt.clock.now(), cipher=rt.cipher)
+
+
+def message(key: str, chat_id: int = 7001, **overrides: object) -> NewMessage:
+    values: dict[str, object] = {
+        "key": key,
+        "chat_id": chat_id,
+        "recipient_kind": "client",
+        "kind": "nudge",
+        "payload": Outgoing("Hoi <b>Sanne</b>", ((Button("Ja", data="a:1"),),)).to_payload(),
+    } | overrides
+    return NewMessage(**values)  # type: ignore[arg-type]
+
+
+def rows(app: App) -> dict[str, OutboxMessage]:
+    with session_scope(runtime_of(app).engine) as session:
+        found = session.execute(select(OutboxMessage)).scalars().all()
+        return {row.idempotency_key: row for row in found}
+
+
+async def test_it_sends_and_records_telegrams_message_id(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    queue(offline_app, message("a"))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    [call] = offline_request.sent()
+    assert call.params["text"] == "Hoi <b>Sanne</b>"
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Ja", "callback_data": "a:1"}]]
+    }
+    row = rows(offline_app)["a"]
+    assert (row.status, row.attempts, row.telegram_message_id) == (OutboxStatus.SENT, 1, 1)
+
+
+async def test_queueing_the_same_key_twice_sends_once(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    queue(offline_app, message("same"))
+    queue(offline_app, message("same"), message("same"))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    assert len(offline_request.sent()) == 1
+
+
+async def test_a_waiting_person_goes_before_bulk(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    queue(
+        offline_app,
+        *[message(f"bulk{i}", chat_id=9000 + i, priority=PRIORITY_BULK) for i in range(30)],
+    )
+    queue(offline_app, message("reply", chat_id=42, priority=PRIORITY_REPLY))
+    sender = sender_of(offline_app)
+    sender._max_in_flight = 5
+    await sender.drain(limit_seconds=5)
+    assert offline_request.sent()[0].params["chat_id"] == 42
+
+
+async def test_a_429_waits_at_least_retry_after_and_then_delivers(
+    offline_app: App, offline_request: OfflineRequest, clock: VirtualClock
+) -> None:
+    offline_request.errors["sendMessage"] = [RetryAfter(timedelta(seconds=30))]
+    queue(offline_app, message("a"))
+    sender = sender_of(offline_app)
+    await sender.drain(limit_seconds=5)
+    row = rows(offline_app)["a"]
+    assert row.status == OutboxStatus.PENDING
+    assert row.due_at >= clock.now() + timedelta(seconds=29)
+    assert len(offline_request.sent()) == 1  # the refused attempt only
+    clock.advance(timedelta(seconds=31))
+    sender._pacer._paused_until.clear()
+    await sender.drain(limit_seconds=5)
+    row = rows(offline_app)["a"]
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+
+
+async def test_a_blocked_person_is_marked_unreachable_after_one_attempt(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    rt = runtime_of(offline_app)
+    with session_scope(rt.engine) as session:
+        client_id = make_client(session).id
+    offline_request.errors["sendMessage"] = [Forbidden("Forbidden: bot was blocked by the user")]
+    queue(offline_app, message("a", recipient_id=client_id))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    row = rows(offline_app)["a"]
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert "blocked" in (row.last_error or "")
+    with session_scope(rt.engine) as session:
+        assert session.get_one(Client, client_id).unreachable_since is not None
+
+
+async def test_a_migrated_group_gets_the_message_once_at_its_new_id(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    offline_request.errors["sendMessage"] = [ChatMigrated(-1009999)]
+    queue(offline_app, message("g", chat_id=-55, recipient_kind="group"))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    assert [c.params["chat_id"] for c in offline_request.sent()] == [-55, -1009999]
+    assert rows(offline_app)["g"].status == OutboxStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("error", "personal", "status", "sends"),
+    [
+        (BadRequest("Bad Request: can't parse entities: unclosed tag"), True, "failed", 1),
+        (BadRequest("Bad Request: chat not found"), True, "failed", 1),
+        (TimedOut(), True, "unknown", 1),  # may have arrived: never resend anything personal
+        (TimedOut(), False, "sent", 2),  # a nudge may arrive twice, at most
+        (NetworkError("httpx.ConnectError: refused"), True, "sent", 2),
+    ],
+)
+async def test_failures_are_sorted(
+    offline_app: App,
+    offline_request: OfflineRequest,
+    clock: VirtualClock,
+    error: Exception,
+    personal: bool,
+    status: str,
+    sends: int,
+) -> None:
+    if "ConnectError" in str(error):
+        error.__cause__ = httpx.ConnectError("refused")
+    elif isinstance(error, TimedOut):
+        error.__cause__ = httpx.ReadTimeout("slow")
+    offline_request.errors["sendMessage"] = [error]
+    queue(offline_app, message("x", personal=personal))
+    sender = sender_of(offline_app)
+    await sender.drain(limit_seconds=5)
+    clock.advance(timedelta(minutes=10))  # past any backoff
+    await sender.drain(limit_seconds=5)
+    assert rows(offline_app)["x"].status == status
+    assert len(offline_request.sent()) == sends
+
+
+async def test_a_read_timeout_on_a_nudge_is_resent_at_most_once(
+    offline_app: App, offline_request: OfflineRequest, clock: VirtualClock
+) -> None:
+    timeouts = [TimedOut(), TimedOut()]
+    for error in timeouts:
+        error.__cause__ = httpx.ReadTimeout("slow")
+    offline_request.errors["sendMessage"] = list(timeouts)
+    queue(offline_app, message("n", personal=False))
+    sender = sender_of(offline_app)
+    for _ in range(3):
+        await sender.drain(limit_seconds=5)
+        clock.advance(timedelta(minutes=10))
+    assert len(offline_request.sent()) == 2
+    assert rows(offline_app)["n"].status == OutboxStatus.UNKNOWN
+
+
+async def test_rows_left_in_flight_by_a_dead_process_are_recovered(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    queue(offline_app, message("nudge", personal=False), message("answer", personal=True))
+    rt = runtime_of(offline_app)
+    with session_scope(rt.engine) as session:
+        for row in session.execute(select(OutboxMessage)).scalars():
+            row.status = OutboxStatus.SENDING
+            row.claimed_at = rt.clock.now() - timedelta(minutes=1)
+    sender = sender_of(offline_app)
+    sender.recover()
+    await sender.drain(limit_seconds=5)
+    found = rows(offline_app)
+    assert found["nudge"].status == OutboxStatus.SENT
+    assert found["answer"].status == OutboxStatus.UNKNOWN
+    assert len(offline_request.sent()) == 1
