@@ -62,12 +62,16 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
 def _claim_update(session: Session, update_id: int, now: object) -> bool:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.
-    claimed = session.connection().execute(
-        insert(_processed)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(_processed.c.update_id)
-    ).first()
+    claimed = (
+        session.connection()
+        .execute(
+            insert(_processed)
+            .values(update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(_processed.c.update_id)
+        )
+        .first()
+    )
     # A webhook update was stored before we answered 200; now that it is handled, drop it.
     session.connection().execute(delete(_inbound).where(_inbound.c.update_id == update_id))
     return claimed is not None

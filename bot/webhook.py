@@ -44,8 +44,10 @@ def build_webhook_app(
         if not hmac.compare_digest(given, expected):
             log.warning("webhook call with a wrong or missing secret refused")
             return web.Response(status=403, text="forbidden")
-        if request.content_length is None or request.content_length > limit:
-            return web.Response(status=413, text="body missing or too large")
+        if request.content_length is None:
+            return web.Response(status=411, text="Content-Length required")
+        if request.content_length > limit:
+            return web.Response(status=413, text="body too large")
         try:
             data: Any = json.loads(await request.read())
         except (ValueError, web.HTTPRequestEntityTooLarge):
