@@ -22,12 +22,14 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
-from bot.handlers import basics
+from bot.handlers import basics, buttons
 from bot.handlers.errors import on_error
 from bot.runtime import Runtime, runtime
 from bot.sender import Sender
 from bot.settings import Settings
 from content import load_content
+from services.sweep import sweep
+from services.unit import Unit
 from storage.crypto import FieldCipher
 from storage.db import make_engine, session_scope
 from storage.housekeeping import prune
@@ -72,14 +74,21 @@ def build_application(
     # Updates, most specific first; the last handler takes whatever is left.
     application.add_handler(CommandHandler("start", basics.start))
     application.add_handler(CommandHandler("help", basics.help_command))
+    application.add_handler(CommandHandler("verder", basics.carry_on))
+    application.add_handler(CommandHandler("pauze", basics.pause))
+    application.add_handler(CommandHandler("stop", basics.stop))
+    application.add_handler(CommandHandler("privacy", basics.privacy))
+    application.add_handler(CommandHandler("nieuw", basics.new_invite))
     application.add_handler(MessageHandler(filters.COMMAND, basics.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, basics.text))
-    application.add_handler(CallbackQueryHandler(basics.button))
+    application.add_handler(MessageHandler(filters.VOICE | filters.PHOTO, basics.media))
+    application.add_handler(CallbackQueryHandler(buttons.button))
     application.add_handler(TypeHandler(Update, basics.everything_else))
     application.add_error_handler(on_error)
 
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    jobs.run_repeating(sweep_tick, interval=settings.jobs.sweep_seconds, first=1, name="sweep")
     jobs.run_repeating(drain_tick, interval=settings.jobs.drain_seconds, name="drain")
     jobs.run_repeating(
         housekeeping, interval=settings.jobs.housekeeping_seconds, first=10, name="housekeeping"
@@ -97,6 +106,22 @@ def runtime_of(application: Application) -> Runtime:  # type: ignore[type-arg]
     value = application.bot_data["runtime"]
     assert isinstance(value, Runtime)
     return value
+
+
+async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Queue what time made due (nudges, digests) in one transaction, then wake the sender."""
+    rt = runtime(context)
+    with session_scope(rt.engine) as session:
+        unit = Unit(session=session, now=rt.clock.now(), content=rt.content, cipher=rt.cipher)
+        counts = sweep(
+            unit,
+            quiet_start=rt.settings.defaults.quiet_hours_start,
+            quiet_end=rt.settings.defaults.quiet_hours_end,
+        )
+        unit.flush()
+    if unit.queued:
+        log.info("sweep queued %s", counts)
+        rt.wake_sender.set()
 
 
 async def drain_tick(context: ContextTypes.DEFAULT_TYPE) -> None:

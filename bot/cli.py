@@ -28,7 +28,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: create and upgrade the schema.", no_args_is_help=True)
 content_app = typer.Typer(help="Learning lines and message texts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+invite_app = typer.Typer(help="One-time invite links.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
+app.add_typer(invite_app, name="invite")
 
 # soft_wrap: a one-line message stays one line, however narrow the terminal.
 out = Console(soft_wrap=True)
@@ -98,6 +100,23 @@ async def _until_signalled(main: Any) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await main(stop)
+
+
+@invite_app.command("professional")
+def invite_professional(
+    org: Annotated[str, typer.Option("--org", help="The organisation's key.")],
+    name: Annotated[
+        str, typer.Option("--name", help="The professional's name, as clients see it.")
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Make a one-time link that binds a professional's Telegram account."""
+    from bot.telegram_admin import invite_professional_link
+
+    settings = _settings(config)
+    link = invite_professional_link(settings, organisation_key=org, name=name)
+    out.print(f"Send this link to {name}. It works once, for 7 days:", markup=False)
+    typer.echo(link)
 
 
 @db_app.command("upgrade")

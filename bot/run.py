@@ -26,7 +26,7 @@ from bot.webhook import build_webhook_app
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help")
+COMMANDS = ("start", "help", "verder", "pauze", "privacy", "stop", "nieuw")
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 

@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.runtime import Runtime
 from bot.telegram_markup import NO_PREVIEW, reply_markup
-from services.unit import AnswerCallback, EditPressed, Unit
+from services.unit import AnswerCallback, EditPressed, RemovePressedButtons, Unit
 from storage.models import InboundUpdate, ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ async def _apply_direct(unit: Unit, update: Update) -> None:
             continue
         if isinstance(action, AnswerCallback):
             await _quietly(query.answer(text=action.text, show_alert=action.alert))
+        elif isinstance(action, RemovePressedButtons) and query.message is not None:
+            await _quietly(query.edit_message_reply_markup(reply_markup=None))
         elif isinstance(action, EditPressed) and query.message is not None:
             await _quietly(
                 query.edit_message_text(
@@ -98,7 +100,8 @@ async def _apply_direct(unit: Unit, update: Update) -> None:
 
 
 async def _quietly(call: object) -> None:
-    """An edit that changes nothing, or of a message that is gone, is simply done."""
+    """A direct answer that fails changes nothing that matters: the update's effects are
+    committed already, so it is logged, not retried and not apologised for."""
     try:
         await call  # type: ignore[misc]
     except BadRequest as exc:
@@ -106,4 +109,6 @@ async def _quietly(call: object) -> None:
         if "not modified" in text or "not found" in text or "query is too old" in text:
             log.info("direct answer not needed: %s", exc)
             return
-        raise
+        log.error("direct answer refused by Telegram: %s", exc)
+    except TelegramError as exc:
+        log.warning("direct answer not delivered: %s", exc)

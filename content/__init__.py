@@ -13,6 +13,7 @@ from pathlib import Path
 from content.lines import LANGUAGES, Line, require_lines
 from content.problems import ContentError, Problem
 from content.render import Renderer, content_dirs, require_renderer
+from content.safety import SafetyPhrases, load_notice_version, load_safety
 
 __all__ = ["LANGUAGES", "Content", "ContentError", "Line", "Problem", "Renderer", "load_content"]
 
@@ -21,6 +22,8 @@ __all__ = ["LANGUAGES", "Content", "ContentError", "Line", "Problem", "Renderer"
 class Content:
     lines: dict[str, Line]
     renderer: Renderer
+    safety: SafetyPhrases
+    notice_version: str
 
     def line(self, key: str) -> Line:
         return self.lines[key]
@@ -28,4 +31,10 @@ class Content:
 
 def load_content(extra_dirs: Sequence[str | Path] = ()) -> Content:
     directories = content_dirs(extra_dirs)
-    return Content(lines=require_lines(directories), renderer=require_renderer(directories))
+    lines = require_lines(directories)
+    renderer = require_renderer(directories)
+    safety, safety_problems = load_safety(directories)
+    notice_version, notice_problems = load_notice_version(directories)
+    if safety_problems or notice_problems:
+        raise ContentError(safety_problems + notice_problems)
+    return Content(lines=lines, renderer=renderer, safety=safety, notice_version=notice_version)

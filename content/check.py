@@ -12,6 +12,7 @@ from jinja2 import TemplateError
 from content.lines import LANGUAGES, Line, Step, load_lines
 from content.problems import Problem
 from content.render import Renderer
+from content.safety import load_notice_version, load_safety
 from content.telegram_text import button_problems, message_problems
 
 
@@ -29,12 +30,18 @@ def check_content(directories: Sequence[Path]) -> list[Problem]:
             problems.extend(_check_label(renderer, key, language, samples))
     for line in lines.values():
         problems.extend(_check_line(renderer, line))
+    problems.extend(load_safety(directories)[1])
+    problems.extend(load_notice_version(directories)[1])
     return problems
 
 
-def load_samples(directories: Sequence[Path]) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
-    """Sample values per template from `samples.toml` (`[common]` applies to every template)."""
-    merged: dict[str, dict[str, Any]] = {}
+Samples = dict[str, list[dict[str, Any]]]
+
+
+def load_samples(directories: Sequence[Path]) -> tuple[Samples, list[Problem]]:
+    """Sample values per template from `samples.toml` (`[common]` applies to every template);
+    `[[name]]` gives several samples, to render every branch."""
+    merged: Samples = {}
     problems: list[Problem] = []
     for directory in directories:
         path = directory / "samples.toml"
@@ -46,15 +53,17 @@ def load_samples(directories: Sequence[Path]) -> tuple[dict[str, dict[str, Any]]
             problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
             continue
         for name, values in data.items():
-            if not isinstance(values, dict):
+            tables = values if isinstance(values, list) else [values]
+            if not tables or not all(isinstance(table, dict) for table in tables):
                 problems.append(Problem(str(path), name, "expected a table of sample values"))
                 continue
-            merged.setdefault(name, {}).update(values)
+            merged[name] = tables
     return merged, problems
 
 
-def sample_context(samples: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
-    return {**samples.get("common", {}), **samples.get(name, {})}
+def sample_contexts(samples: Samples, name: str) -> list[dict[str, Any]]:
+    common = samples.get("common", [{}])[0]
+    return [{**common, **table} for table in samples.get(name, [{}])]
 
 
 def _check_languages_match(renderer: Renderer) -> list[Problem]:
@@ -82,24 +91,26 @@ def _check_languages_match(renderer: Renderer) -> list[Problem]:
 
 
 def _check_template(
-    renderer: Renderer, name: str, language: str, samples: dict[str, dict[str, Any]]
+    renderer: Renderer, name: str, language: str, samples: Samples
 ) -> list[Problem]:
     path = renderer.template_path(name, language)
     if name not in samples:
         return [Problem(path, name, f"no sample values: add [{name}] to samples.toml")]
-    try:
-        text = renderer.render(name, language, **sample_context(samples, name))
-    except TemplateError as exc:
-        return [Problem(path, name, f"cannot render with the sample values: {exc}")]
-    return [Problem(path, name, problem) for problem in message_problems(text)]
+    problems = []
+    for context in sample_contexts(samples, name):
+        try:
+            text = renderer.render(name, language, **context)
+        except TemplateError as exc:
+            problems.append(Problem(path, name, f"cannot render with the sample values: {exc}"))
+            continue
+        problems.extend(Problem(path, name, problem) for problem in message_problems(text))
+    return problems
 
 
-def _check_label(
-    renderer: Renderer, key: str, language: str, samples: dict[str, dict[str, Any]]
-) -> list[Problem]:
+def _check_label(renderer: Renderer, key: str, language: str, samples: Samples) -> list[Problem]:
     path = f"labels/{language}.toml"
     try:
-        label = renderer.label(key, language, **sample_context(samples, "labels"))
+        label = renderer.label(key, language, **sample_contexts(samples, "labels")[0])
     except TemplateError as exc:
         return [Problem(path, key, f"cannot render with the sample values: {exc}")]
     return [Problem(path, key, problem) for problem in button_problems(label)]

@@ -156,3 +156,18 @@ def button_problems(label: str, data: str | None = None) -> list[str]:
     if data is not None and not 1 <= utf8_length(data) <= CALLBACK_DATA_LIMIT:
         problems.append(f"callback data must be 1-{CALLBACK_DATA_LIMIT} bytes")
     return problems
+
+
+def clip(text: str, units: int) -> str:
+    """`text` cut to at most `units` UTF-16 code units (never half an emoji), with "…" if cut."""
+    if utf16_length(text) <= units:
+        return text
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > units - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept) + "…"

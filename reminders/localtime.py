@@ -38,3 +38,9 @@ def next_occurrence(
 def next_day_at(after: datetime, clock_time: time, zone: ZoneInfo) -> datetime:
     """`clock_time` on the local day after the day of `after`."""
     return at_local(local_date(after, zone) + timedelta(days=1), clock_time, zone)
+
+
+def parse_clock(text: str) -> time:
+    """ "08:30" -> time(8, 30)."""
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time(hours, minutes)

@@ -7,7 +7,7 @@ them: what a stranger types is answered and counted in the log, never stored.
 from __future__ import annotations
 
 from services.callbacks import Callback, pack
-from services.messages import Button, Outgoing, keyboard
+from services.messages import Button, Keyboard, Outgoing, keyboard
 from services.people import Person
 from services.unit import Unit
 from storage.models import RecipientKind
@@ -26,16 +26,25 @@ def _menu(unit: Unit, person: Person) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def plain(text: str, buttons: Keyboard = ()) -> Outgoing:
+    return Outgoing(text=text, buttons=buttons)
+
+
+def menu_message(unit: Unit, person: Person, template: str, organisation: str) -> Outgoing:
+    """A message for someone we do not know, with the "what is Duwtje / privacy" buttons."""
+    return Outgoing(
+        text=unit.render(template, person.language, organisation=organisation),
+        buttons=_menu(unit, person),
+    )
+
+
 def welcome_stranger(unit: Unit, person: Person, *, organisation: str) -> None:
-    """/start without an invite (or with one that cannot be used)."""
+    """/start without an invite."""
     unit.send(
         chat_id=person.chat_id,
         recipient_kind=RecipientKind.CHAT,
         kind="welcome",
-        message=Outgoing(
-            text=unit.render("welcome_stranger", person.language, organisation=organisation),
-            buttons=_menu(unit, person),
-        ),
+        message=menu_message(unit, person, "welcome_stranger", organisation),
     )
 
 
@@ -60,10 +69,7 @@ def answer_stranger_text(unit: Unit, person: Person, *, organisation: str) -> No
         chat_id=person.chat_id,
         recipient_kind=RecipientKind.CHAT,
         kind="welcome",
-        message=Outgoing(
-            text=unit.render("stranger_text", person.language, organisation=organisation),
-            buttons=_menu(unit, person),
-        ),
+        message=menu_message(unit, person, "stranger_text", organisation),
     )
 
 

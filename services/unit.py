@@ -30,6 +30,11 @@ class EditPressed:
     message: Outgoing
 
 
+@dataclass(frozen=True)
+class RemovePressedButtons:
+    """The pressed message keeps its text and loses its buttons (the answer is in)."""
+
+
 @dataclass
 class Unit:
     session: Session
@@ -38,7 +43,7 @@ class Unit:
     cipher: FieldCipher
     update_id: int | None = None
     queued: list[NewMessage] = field(default_factory=list)
-    direct: list[AnswerCallback | EditPressed] = field(default_factory=list)
+    direct: list[AnswerCallback | EditPressed | RemovePressedButtons] = field(default_factory=list)
 
     def render(self, name: str, language: str, /, **values: Any) -> str:
         return self.content.renderer.render(name, language, **values)
@@ -83,6 +88,9 @@ class Unit:
 
     def edit_pressed(self, text: str, buttons: Keyboard = ()) -> None:
         self.direct.append(EditPressed(Outgoing(text=text, buttons=buttons)))
+
+    def remove_pressed_buttons(self) -> None:
+        self.direct.append(RemovePressedButtons())
 
     def flush(self) -> None:
         """Write the queued messages as outbox rows (the caller commits)."""

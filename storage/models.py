@@ -184,6 +184,27 @@ class Reply(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
 
 
+class QuestionStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Question(SQLModel, table=True):
+    """Free text a client chose to send to their professional. The text stays in its Reply."""
+
+    __tablename__ = "question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    reply_id: int = Field(sa_column=_fk("reply.id"))
+    status: str = Field(default=QuestionStatus.OPEN, max_length=20)
+    asked_at: datetime = Field(sa_column=_utc())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    answer_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+
+
 class OutboxMessage(SQLModel, table=True):
     """One message to send. The only way anything leaves the bot (see bot/sender.py)."""
 

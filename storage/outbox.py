@@ -208,3 +208,33 @@ def next_due_at(*, session: Session) -> datetime | None:
         select(func.min(_table.c.due_at)).where(_table.c.status == OutboxStatus.PENDING)
     ).scalar_one()
     return value  # type: ignore[no-any-return]
+
+
+def bring_forward(*, session: Session, key: str, now: datetime, priority: int) -> bool:
+    """A queued message that is not yet due goes out now. False if there is no such message."""
+    moved = (
+        session.connection()
+        .execute(
+            update(_table)
+            .where(_table.c.idempotency_key == key, _table.c.status == OutboxStatus.PENDING)
+            .values(due_at=now, priority=priority)
+            .returning(_table.c.id)
+        )
+        .first()
+    )
+    return moved is not None
+
+
+def cancel_pending(
+    *, session: Session, recipient_kind: str, recipient_id: int, reason: str
+) -> None:
+    """Nothing more goes to this recipient: every message still waiting is dropped."""
+    session.execute(
+        update(_table)
+        .where(
+            _table.c.recipient_kind == recipient_kind,
+            _table.c.recipient_id == recipient_id,
+            _table.c.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.FAILED, last_error=reason)
+    )

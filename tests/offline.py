@@ -62,7 +62,7 @@ class OfflineRequest(BaseRequest):
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "editMessageText"):
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             return {
                 "message_id": params.get("message_id") or next(self._message_ids),
                 "date": int(datetime.now(UTC).timestamp()),

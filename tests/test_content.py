@@ -142,26 +142,36 @@ def copy_of_shipped(tmp_path: Path) -> Path:
 
 def test_a_template_missing_in_one_language_is_reported(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    (folder / "templates" / "en" / "help.html").unlink()
+    (folder / "templates" / "en" / "help_client.html").unlink()
     problems = [str(p) for p in check_content([folder])]
-    assert "templates/en/help.html: help: template missing in en; translate it" in problems
+    assert (
+        "templates/en/help_client.html: help_client: template missing in en; translate it"
+        in problems
+    )
 
 
 def test_a_template_that_breaks_telegram_rules_is_reported(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    (folder / "templates" / "nl" / "help.html").write_text("<div>{{ name }}</b>", encoding="utf-8")
-    (folder / "templates" / "en" / "help.html").write_text("x" * 5000, encoding="utf-8")
+    (folder / "templates" / "nl" / "help_client.html").write_text(
+        "<div>{{ name }}</b>", encoding="utf-8"
+    )
+    (folder / "templates" / "en" / "help_client.html").write_text("x" * 5000, encoding="utf-8")
     problems = [str(p) for p in check_content([folder])]
-    assert any("nl/help.html: help: unsupported start tag <div>" in p for p in problems), problems
-    assert any("en/help.html: help: 5000 characters" in p for p in problems), problems
+    assert any(
+        "nl/help_client.html: help_client: unsupported start tag <div>" in p for p in problems
+    ), problems
+    assert any("en/help_client.html: help_client: 5000 characters" in p for p in problems), problems
 
 
 def test_a_template_with_an_unknown_value_is_reported(tmp_path: Path) -> None:
     folder = copy_of_shipped(tmp_path)
-    (folder / "templates" / "nl" / "help.html").write_text("Hoi {{ nickname }}", encoding="utf-8")
+    (folder / "templates" / "nl" / "help_client.html").write_text(
+        "Hoi {{ nickname }}", encoding="utf-8"
+    )
     problems = [str(p) for p in check_content([folder])]
     assert any(
-        "help: cannot render with the sample values" in p and "nickname" in p for p in problems
+        "help_client: cannot render with the sample values" in p and "nickname" in p
+        for p in problems
     ), problems
 
 
@@ -176,7 +186,7 @@ def test_a_template_without_samples_is_reported(tmp_path: Path) -> None:
 def test_what_people_type_is_shown_never_evaluated() -> None:
     renderer = Renderer(content_dirs())
     typed = "{{7*7}} <b>vet</b> & \u202egniht"
-    text = renderer.render("help", "nl", name=typed, organisation="A", professional="B")
+    text = renderer.render("help_client", "nl", name=typed, organisation="A", professional="B")
     assert "{{7*7}}" in text and "49" not in text
     assert "&lt;b&gt;vet&lt;/b&gt; &amp;" in text
     assert message_problems(text) == []

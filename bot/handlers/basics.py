@@ -1,77 +1,154 @@
-"""/start, /help, unknown commands, free text and buttons from people we do not know yet.
+"""Commands and messages in a private chat, routed by who is writing.
 
-Later capabilities put their own handlers before these; what is left ends up here, and
-`everything_else` makes sure even an update no one wants is marked as handled.
+Each handler is a verb: it reads the update, asks `in_unit` for the person and their role,
+and calls one service. No SQL and no rules here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import in_private_chat, person_of
-from bot.runtime import runtime
+from bot.handlers.common import Who, in_unit
+from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import greeting
-from services.callbacks import unpack
+from services import clients, greeting, onboarding, professionals
+from services.people import Person
+from services.unit import Unit
+from storage.models import Client, Professional
 
 log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    person = person_of(update, rt)
-    async with update_unit(rt, update) as unit:
-        if unit is None or person is None or not in_private_chat(update):
-            return
-        greeting.welcome_stranger(unit, person, organisation=rt.organisation_name)
+    payload = context.args[0] if context.args else None
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if payload:
+            onboarding.open_link(unit, person, payload, organisation=rt.organisation_name)
+        elif isinstance(who, Professional):
+            professionals.help_professional(unit, who)
+        elif isinstance(who, Client):
+            clients.welcome_back(unit, who)
+        else:
+            greeting.welcome_stranger(unit, person, organisation=rt.organisation_name)
+
+    await in_unit(update, context, work)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await start(update, context)
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Professional):
+            professionals.help_professional(unit, who)
+        elif isinstance(who, Client):
+            clients.show_help(unit, who)
+        else:
+            greeting.welcome_stranger(unit, person, organisation=rt.organisation_name)
+
+    await in_unit(update, context, work)
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def _client_command(action: str) -> Handler:
+    """A command only a client has (/verder, /pauze, /stop, /privacy); others get a pointer."""
+    service = {
+        "verder": clients.carry_on,
+        "pauze": clients.pause,
+        "stop": clients.stop,
+        "privacy": clients.show_privacy,
+    }[action]
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+            if isinstance(who, Client):
+                service(unit, who)
+            elif action == "privacy" and who is None:
+                unit.send(
+                    chat_id=person.chat_id,
+                    recipient_kind="chat",
+                    kind="privacy",
+                    message=greeting.menu_message(unit, person, "privacy", rt.organisation_name),
+                )
+            else:
+                greeting.unknown_command(unit, person)
+
+        await in_unit(update, context, work)
+
+    handler.__name__ = f"client_{action}"
+    return handler
+
+
+carry_on = _client_command("verder")
+pause = _client_command("pauze")
+stop = _client_command("stop")
+privacy = _client_command("privacy")
+
+
+async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/nieuw: professionals only."""
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Professional):
+            professionals.new_invite(unit, who)
+        else:
+            greeting.unknown_command(unit, person)
+
+    await in_unit(update, context, work)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    person = person_of(update, rt)
-    async with update_unit(rt, update) as unit:
-        if unit is None or person is None or not in_private_chat(update):
-            return
-        greeting.unknown_command(unit, person)
+    await in_unit(
+        update, context, lambda rt, unit, person, who: greeting.unknown_command(unit, person)
+    )
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    person = person_of(update, rt)
-    async with update_unit(rt, update) as unit:
-        if unit is None or person is None or not in_private_chat(update):
-            return
-        log.info(
-            "a person we do not know wrote %d characters; not stored",
-            len(update.effective_message.text or "") if update.effective_message else 0,
-        )
-        greeting.answer_stranger_text(unit, person, organisation=rt.organisation_name)
+    message = update.effective_message
+    written = message.text if message is not None and message.text else ""
 
-
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    person = person_of(update, rt)
-    query = update.callback_query
-    async with update_unit(rt, update) as unit:
-        if unit is None or person is None or query is None:
-            return
-        callback = unpack(query.data)
-        if callback is not None and callback.action == "info":
-            greeting.show_panel(unit, person, callback, organisation=rt.organisation_name)
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Client):
+            clients.free_text(unit, who, written)
+        elif isinstance(who, Professional):
+            professionals.professional_text(unit, who)
         else:
-            # A button from an old message, or one we no longer know: say so kindly.
-            unit.answer_callback(unit.label("answer.stale_button", person.language))
+            log.info("a person we do not know wrote %d characters; not stored", len(written))
+            greeting.answer_stranger_text(unit, person, organisation=rt.organisation_name)
+
+    await in_unit(update, context, work)
+
+
+async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A voice note or a photo."""
+    message = update.effective_message
+    if message is None:
+        return
+    kind, file_id = (
+        ("voice", message.voice.file_id)
+        if message.voice
+        else ("photo", message.photo[-1].file_id)
+        if message.photo
+        else ("media", "")
+    )
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Client):
+            clients.media(unit, who, kind=kind, file_id=file_id)
+        elif isinstance(who, Professional):
+            professionals.professional_text(unit, who)
+        else:
+            greeting.answer_stranger_text(unit, person, organisation=rt.organisation_name)
+
+    await in_unit(update, context, work)
 
 
 async def everything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Updates no handler wants (edits, reactions, unknown types): handled, without effect."""
-    rt = runtime(context)
-    async with update_unit(rt, update):
+    async with update_unit(runtime(context), update):
         pass

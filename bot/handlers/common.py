@@ -1,11 +1,21 @@
-"""What every handler needs to read from an update."""
+"""What every handler needs: who is writing, and one unit of work around one service call."""
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable
 
-from bot.runtime import Runtime
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.runtime import Runtime, runtime
+from bot.unit import update_unit
 from services.people import Person, language_from_code
+from services.unit import Unit
+from storage.models import Client, Professional
+from storage.people import who_is
+
+Who = Professional | Client | None
+Work = Callable[[Runtime, Unit, Person, Who], None]
 
 
 def person_of(update: Update, rt: Runtime) -> Person | None:
@@ -25,3 +35,17 @@ def person_of(update: Update, rt: Runtime) -> Person | None:
 def in_private_chat(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == "private"
+
+
+async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work) -> None:
+    """Run `work` for a private-chat update in one unit of work (skipped if already handled).
+
+    Groups come with their own handlers (peer groups); here they only get marked as handled.
+    """
+    rt = runtime(context)
+    person = person_of(update, rt)
+    async with update_unit(rt, update) as unit:
+        if unit is None or person is None or not in_private_chat(update):
+            return
+        who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
+        work(rt, unit, person, who)

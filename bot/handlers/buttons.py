@@ -1,0 +1,50 @@
+"""Inline button presses, routed by the action in their callback data (services/callbacks.py).
+
+A press that no longer fits (an old message, a finished step, someone else's button) gets a
+short, kind pop-up; nothing else happens.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.common import Who, in_unit
+from bot.runtime import Runtime
+from services import clients, greeting, onboarding, professionals
+from services.callbacks import unpack
+from services.people import Person
+from services.unit import Unit
+from storage.models import Client, Professional
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    callback = unpack(query.data if query else None)
+    bot_username = context.bot.username
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        action = callback.action if callback else ""
+        if callback is not None and action == "info":
+            greeting.show_panel(unit, person, callback, organisation=rt.organisation_name)
+        elif callback is not None and action == "cs":
+            onboarding.answer_notice(unit, person, callback, organisation=rt.organisation_name)
+        elif callback is not None and isinstance(who, Client) and action in CLIENT_ACTIONS:
+            CLIENT_ACTIONS[action](unit, who, callback)
+        elif callback is not None and isinstance(who, Professional) and action == "nw":
+            if callback.part(0) == "l":
+                professionals.choose_line(unit, who, callback, bot_username=bot_username)
+            else:
+                professionals.choose_role(unit, who, callback)
+        else:
+            unit.answer_callback(unit.label("answer.stale_button", person.language))
+
+    await in_unit(update, context, work)
+
+
+CLIENT_ACTIONS = {
+    "mo": onboarding.choose_moment,
+    "st": clients.answer_step_button,
+    "nu": clients.answer_nudge,
+    "q": clients.answer_question_offer,
+}

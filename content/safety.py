@@ -1,0 +1,80 @@
+"""Crisis phrases: the first question asked of any free text (see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from content.lines import LANGUAGES
+from content.problems import Problem
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, non-letters as single spaces: "Zelfmóórd!" -> " zelfmoord "."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " " + re.sub(r"[^\w]+", " ", plain).strip() + " "
+
+
+class SafetyPhrases:
+    def __init__(self, phrases: Iterable[str]) -> None:
+        # Matched from the start of a word, to any end: Dutch glues words together, and
+        # "zelfmoordgedachten" must count as much as "zelfmoord".
+        self._phrases = sorted({normalise(p).rstrip() for p in phrases if p.strip()})
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def matches(self, text: str) -> bool:
+        """Whether `text` contains one of the phrases at a word start, in any language."""
+        haystack = normalise(text)
+        return any(phrase in haystack for phrase in self._phrases)
+
+
+def load_safety(directories: Sequence[Path]) -> tuple[SafetyPhrases, list[Problem]]:
+    """Every language's phrases together: a Dutch client may well write in English."""
+    phrases: list[str] = []
+    problems: list[Problem] = []
+    for language in LANGUAGES:
+        for directory in directories:
+            path = directory / "safety" / f"{language}.toml"
+            if not path.exists():
+                continue
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+                continue
+            found = data.get("phrases")
+            if not isinstance(found, list) or not all(isinstance(p, str) for p in found):
+                problems.append(Problem(str(path), "phrases", "expected a list of texts"))
+                continue
+            phrases.extend(found)
+    safety = SafetyPhrases(phrases)
+    if not len(safety):
+        problems.append(Problem("safety/nl.toml", "phrases", "no crisis phrases at all; add some"))
+    return safety, problems
+
+
+def load_notice_version(directories: Sequence[Path]) -> tuple[str, list[Problem]]:
+    version = ""
+    problems: list[Problem] = []
+    for directory in directories:
+        path = directory / "privacy.toml"
+        if not path.exists():
+            continue
+        try:
+            value = tomllib.loads(path.read_text(encoding="utf-8")).get("notice_version")
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > 20:
+            problems.append(Problem(str(path), "notice_version", "expected a short text"))
+            continue
+        version = value.strip()
+    if not version:
+        problems.append(Problem("privacy.toml", "notice_version", "missing; add it"))
+    return version, problems

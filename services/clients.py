@@ -1,0 +1,350 @@
+"""Everything a client does in the chat once they agreed: answers, free text, commands.
+
+Free text always meets the same three questions, in this order (ARCHITECTURE.md):
+1. does it suggest crisis or danger? Then the help numbers at once and the professional alerted;
+2. does it answer the waiting step? Then it is stored as the answer;
+3. otherwise it is kept, and we offer to send it to the professional as a question.
+Nothing a client writes is dropped: every message becomes a Reply (text encrypted).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from content.telegram_text import clip
+from services import onboarding, steps
+from services.audit import audit
+from services.callbacks import Callback, pack
+from services.messages import Button, keyboard
+from services.recipients import to_client, to_professional
+from services.unit import Unit
+from storage import outbox
+from storage.models import (
+    Client,
+    ClientStatus,
+    Organisation,
+    Professional,
+    Question,
+    RecipientKind,
+    Reply,
+    Traject,
+    TrajectStatus,
+)
+from storage.outbox import PRIORITY_REPLY
+
+PAUSE = timedelta(days=7)
+RELAY_LIMIT = 3500  # UTF-16 units of a client's text in a relayed message (Telegram: 4096)
+
+
+def professional_of(unit: Unit, client: Client) -> Professional:
+    return unit.session.get_one(Professional, client.professional_id)
+
+
+def welcome_back(unit: Unit, client: Client) -> None:
+    """/start from someone who is already a client: unblocked, restarted, or just curious."""
+    client.unreachable_since = None
+    if client.status == ClientStatus.STOPPED:
+        client.status = ClientStatus.ACTIVE
+        audit(unit, actor=("client", client.id), action="restarted", subject=("client", client.id))
+    to_client(
+        unit,
+        client,
+        kind="welcome",
+        text=unit.render(
+            "welcome_back", client.language, professional=professional_of(unit, client).name
+        ),
+    )
+    if client.preferred_moment is None:
+        to_client(
+            unit,
+            client,
+            kind="moment",
+            text=unit.render("choose_moment", client.language),
+            buttons=onboarding.moment_buttons(unit, client.language),
+        )
+        return
+    carry_on(unit, client)
+
+
+def carry_on(unit: Unit, client: Client) -> None:
+    """/verder: the waiting step now."""
+    traject = onboarding.active_traject(unit, client)
+    if traject is None:
+        to_client(
+            unit,
+            client,
+            kind="exercise",
+            text=unit.render(
+                "nothing_waiting", client.language, professional=professional_of(unit, client).name
+            ),
+        )
+        return
+    client.paused_until = None
+    steps.bring_forward(unit, client, traject)
+
+
+def free_text(unit: Unit, client: Client, text: str) -> None:
+    client.last_activity_at = unit.now
+    if unit.content.safety.matches(text):
+        _crisis(unit, client, text)
+        return
+    traject = onboarding.active_traject(unit, client)
+    found = steps.current_step(unit, traject) if traject else None
+    if (
+        traject is not None
+        and found is not None
+        and traject.step_sent_at is not None
+        and traject.step_sent_at <= unit.now
+        and steps.expects_text(found[1])
+    ):
+        steps.record_answer(unit, client, traject, kind="text", text=text)
+        steps.complete_step(unit, client, traject)
+        return
+    note = Reply(
+        client_id=client.id or 0,
+        traject_id=traject.id if traject else None,
+        kind="note",
+        text_enc=unit.cipher.encrypt(text),
+        created_at=unit.now,
+    )
+    unit.session.add(note)
+    unit.session.flush()
+    professional = professional_of(unit, client)
+    to_client(
+        unit,
+        client,
+        kind="question",
+        text=unit.render("question_offer", client.language, professional=professional.name),
+        buttons=keyboard(
+            [
+                [
+                    Button(
+                        unit.label("question.send", client.language),
+                        data=pack("q", "y", note.id or 0),
+                    )
+                ],
+                [
+                    Button(
+                        unit.label("question.keep", client.language),
+                        data=pack("q", "n", note.id or 0),
+                    )
+                ],
+            ]
+        ),
+    )
+
+
+def _crisis(unit: Unit, client: Client, text: str) -> None:
+    reply = Reply(
+        client_id=client.id or 0,
+        kind="crisis",
+        text_enc=unit.cipher.encrypt(text),
+        created_at=unit.now,
+    )
+    unit.session.add(reply)
+    unit.session.flush()
+    professional = professional_of(unit, client)
+    to_client(
+        unit,
+        client,
+        kind="crisis",
+        text=unit.render("crisis", client.language, professional=professional.name),
+    )
+    to_professional(
+        unit,
+        professional,
+        kind="alert",
+        priority=PRIORITY_REPLY,
+        key=f"alert:{reply.id}",
+        text=unit.render(
+            "crisis_alert",
+            professional.language,
+            name=_name(unit, client),
+            text=clip(text, RELAY_LIMIT),
+        ),
+    )
+    audit(unit, actor=("client", client.id), action="crisis_alert", subject=("client", client.id))
+
+
+def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> None:
+    note_id = callback.int_part(1)
+    note = unit.session.get(Reply, note_id) if note_id is not None else None
+    if note is None or note.client_id != client.id or note.kind != "note":
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
+    professional = professional_of(unit, client)
+    if callback.part(0) != "y":
+        unit.edit_pressed(unit.render("question_kept", client.language))
+        unit.answer_callback()
+        return
+    note.kind = "question"
+    question = Question(
+        client_id=client.id or 0,
+        professional_id=professional.id or 0,
+        reply_id=note.id or 0,
+        asked_at=unit.now,
+    )
+    unit.session.add(question)
+    unit.session.flush()
+    assert note.text_enc is not None
+    to_professional(
+        unit,
+        professional,
+        kind="question",
+        key=f"question:{question.id}",
+        text=unit.render(
+            "question_relay",
+            professional.language,
+            name=_name(unit, client),
+            text=clip(unit.cipher.decrypt(note.text_enc), RELAY_LIMIT),
+        ),
+    )
+    unit.edit_pressed(unit.render("question_sent", client.language, professional=professional.name))
+    unit.answer_callback()
+
+
+def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
+    """A press on a step's button: `st:<traject>:<step index>:<value>`."""
+    traject_id, index, value = callback.int_part(0), callback.int_part(1), callback.part(2)
+    traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
+    found = steps.current_step(unit, traject) if traject is not None else None
+    if (
+        traject is None
+        or found is None
+        or traject.client_id != client.id
+        or traject.status != TrajectStatus.ACTIVE
+        or traject.step_index != index
+        or value is None
+    ):
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
+    _line, step = found
+    valid = (
+        {option.key for option in step.options}
+        | ({str(v) for v in step.scale.values()} if step.scale else set())
+        | {steps.DONE}
+    )
+    if value not in valid:
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
+    kind = "done" if value == steps.DONE else ("choice" if step.options else "scale")
+    steps.record_answer(unit, client, traject, kind=kind, value=value)
+    unit.remove_pressed_buttons()
+    unit.answer_callback(unit.label("step.answered", client.language))
+    steps.complete_step(unit, client, traject)
+
+
+def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
+    """The buttons under a nudge: carry on now, or a week's pause."""
+    traject_id = callback.int_part(1)
+    traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
+    if traject is None or traject.client_id != client.id or traject.status != TrajectStatus.ACTIVE:
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
+    unit.remove_pressed_buttons()
+    unit.answer_callback()
+    if callback.part(0) == "pause":
+        pause(unit, client)
+    else:
+        carry_on(unit, client)
+
+
+def pause(unit: Unit, client: Client) -> None:
+    client.paused_until = unit.now + PAUSE
+    traject = onboarding.active_traject(unit, client)
+    if traject is not None and traject.next_nudge_at is not None:
+        traject.next_nudge_at = max(traject.next_nudge_at, client.paused_until)
+    to_client(
+        unit,
+        client,
+        kind="pause",
+        text=unit.render(
+            "paused", client.language, professional=professional_of(unit, client).name
+        ),
+    )
+
+
+def stop(unit: Unit, client: Client) -> None:
+    """/stop: no more messages at all, from this moment. The professional is told."""
+    client.status = ClientStatus.STOPPED
+    outbox.cancel_pending(
+        session=unit.session,
+        recipient_kind=RecipientKind.CLIENT,
+        recipient_id=client.id or 0,
+        reason="client said /stop",
+    )
+    professional = professional_of(unit, client)
+    audit(unit, actor=("client", client.id), action="stopped", subject=("client", client.id))
+    # The confirmation is the one message a stopped client still gets: it answers their /stop.
+    to_client(
+        unit,
+        client,
+        kind="stop",
+        text=unit.render("stopped", client.language, professional=professional.name),
+    )
+    to_professional(
+        unit,
+        professional,
+        kind="client_stopped",
+        text=unit.render("client_stopped", professional.language, name=_name(unit, client)),
+    )
+
+
+def _name(unit: Unit, client: Client) -> str:
+    return unit.cipher.decrypt(client.name_enc) if client.name_enc else "?"
+
+
+def show_privacy(unit: Unit, client: Client) -> None:
+    """/privacy: the notice they agreed to, at any time."""
+    organisation = unit.session.get_one(Organisation, client.organisation_id)
+    to_client(
+        unit,
+        client,
+        kind="privacy",
+        text=unit.render(
+            "consent",
+            client.language,
+            organisation=organisation.name,
+            privacy_contact=organisation.privacy_contact,
+            professional=professional_of(unit, client).name,
+        ),
+    )
+
+
+def show_help(unit: Unit, client: Client) -> None:
+    organisation = unit.session.get_one(Organisation, client.organisation_id)
+    to_client(
+        unit,
+        client,
+        kind="help",
+        text=unit.render(
+            "help_client",
+            client.language,
+            name=_name(unit, client),
+            organisation=organisation.name,
+            professional=professional_of(unit, client).name,
+        ),
+    )
+
+
+def media(unit: Unit, client: Client, *, kind: str, file_id: str) -> None:
+    """A voice note or photo: kept (Telegram's file id only) and the client told what happens."""
+    client.last_activity_at = unit.now
+    traject = onboarding.active_traject(unit, client)
+    unit.session.add(
+        Reply(
+            client_id=client.id or 0,
+            traject_id=traject.id if traject else None,
+            kind=kind,
+            value=file_id[:64],
+            created_at=unit.now,
+        )
+    )
+    to_client(
+        unit,
+        client,
+        kind="media",
+        text=unit.render(
+            "media_kept", client.language, professional=professional_of(unit, client).name
+        ),
+    )

@@ -1,0 +1,250 @@
+"""Opening an invite link: a professional is bound; a client reads the privacy notice first.
+
+Nothing about a client is stored before they agree. The consent buttons carry the invite token
+itself, so between showing the notice and the "yes" the bot keeps nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import select
+
+from reminders.moments import MOMENTS
+from services import digests, greeting, steps
+from services.audit import audit
+from services.callbacks import Callback, pack
+from services.messages import Button, keyboard
+from services.people import Person
+from services.recipients import to_client, to_professional
+from services.unit import Unit
+from storage.invites import claim_invite, usable_invite
+from storage.models import (
+    Client,
+    ConsentRecord,
+    Invite,
+    Organisation,
+    Professional,
+    Role,
+    Traject,
+    TrajectStatus,
+)
+from storage.outbox import PRIORITY_PERSONAL
+from storage.people import get_client_by_telegram, get_professional_by_telegram
+
+log = logging.getLogger(__name__)
+
+
+def open_link(unit: Unit, person: Person, token: str, *, organisation: str) -> None:
+    """/start <token>."""
+    invite = usable_invite(session=unit.session, token=token, now=unit.now)
+    if invite is None:
+        unit.send(
+            chat_id=person.chat_id,
+            recipient_kind="chat",
+            kind="invite",
+            message=greeting.menu_message(unit, person, "invite_invalid", organisation),
+        )
+        return
+    if invite.role == Role.PROFESSIONAL:
+        _bind_professional(unit, person, invite)
+    else:
+        _show_notice(unit, person, invite, token)
+
+
+def _bind_professional(unit: Unit, person: Person, invite: Invite) -> None:
+    professional = unit.session.get_one(Professional, invite.professional_id)
+    taken = get_client_by_telegram(session=unit.session, telegram_user_id=person.telegram_user_id)
+    if taken is not None or not claim_invite(session=unit.session, invite=invite, now=unit.now):
+        unit.send(
+            chat_id=person.chat_id,
+            recipient_kind="chat",
+            kind="invite",
+            message=greeting.plain(unit.render("invite_taken", person.language)),
+        )
+        return
+    organisation = unit.session.get_one(Organisation, professional.organisation_id)
+    professional.telegram_user_id = person.telegram_user_id
+    professional.chat_id = person.chat_id
+    professional.language = person.language
+    professional.bound_at = unit.now
+    professional.unreachable_since = None
+    professional.next_digest_at = digests.next_digest_at(unit.now, professional, organisation)
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="bound",
+        subject=("professional", professional.id),
+    )
+    to_professional(
+        unit,
+        professional,
+        kind="welcome",
+        text=unit.render(
+            "professional_welcome",
+            person.language,
+            name=professional.name,
+            organisation=organisation.name,
+            digest_time=professional.digest_time,
+        ),
+    )
+
+
+def _show_notice(unit: Unit, person: Person, invite: Invite, token: str) -> None:
+    existing = get_client_by_telegram(
+        session=unit.session, telegram_user_id=person.telegram_user_id
+    )
+    if existing is not None or get_professional_by_telegram(
+        session=unit.session, telegram_user_id=person.telegram_user_id
+    ):
+        unit.send(
+            chat_id=person.chat_id,
+            recipient_kind="chat",
+            kind="invite",
+            message=greeting.plain(unit.render("invite_taken", person.language)),
+        )
+        return
+    organisation = unit.session.get_one(Organisation, invite.organisation_id)
+    professional = unit.session.get_one(Professional, invite.professional_id)
+    buttons = keyboard(
+        [
+            [Button(unit.label("consent.yes", person.language), data=pack("cs", "y", token))],
+            [Button(unit.label("consent.no", person.language), data=pack("cs", "n", token))],
+        ]
+    )
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind="chat",
+        kind="consent",
+        message=greeting.plain(
+            unit.render(
+                "consent",
+                person.language,
+                organisation=organisation.name,
+                privacy_contact=organisation.privacy_contact,
+                professional=professional.name,
+            ),
+            buttons,
+        ),
+    )
+
+
+def answer_notice(unit: Unit, person: Person, callback: Callback, *, organisation: str) -> None:
+    """A press on "yes" or "no" under the privacy notice."""
+    token = callback.part(1) or ""
+    invite = usable_invite(session=unit.session, token=token, now=unit.now)
+    if callback.part(0) != "y":
+        unit.edit_pressed(unit.render("consent_declined", person.language))
+        unit.answer_callback()
+        return
+    if (
+        invite is None
+        or get_client_by_telegram(session=unit.session, telegram_user_id=person.telegram_user_id)
+        or not claim_invite(session=unit.session, invite=invite, now=unit.now)
+    ):
+        unit.edit_pressed(unit.render("invite_invalid", person.language, organisation=organisation))
+        unit.answer_callback()
+        return
+    client = _create_client(unit, person, invite)
+    unit.edit_pressed(unit.render("consent_thanks", person.language))
+    unit.answer_callback()
+    to_client(
+        unit,
+        client,
+        kind="moment",
+        text=unit.render("choose_moment", client.language),
+        buttons=moment_buttons(unit, client.language),
+    )
+
+
+def _create_client(unit: Unit, person: Person, invite: Invite) -> Client:
+    assert invite.professional_id is not None, "client invites are always made by a professional"
+    client = Client(
+        organisation_id=invite.organisation_id,
+        professional_id=invite.professional_id,
+        role=invite.role,
+        name_enc=unit.cipher.encrypt(person.first_name or "?"),
+        telegram_user_id=person.telegram_user_id,
+        chat_id=person.chat_id,
+        language=person.language,
+        consent_version=unit.content.notice_version,
+        created_at=unit.now,
+        last_activity_at=unit.now,
+    )
+    unit.session.add(client)
+    unit.session.flush()
+    unit.session.add(
+        ConsentRecord(
+            client_id=client.id or 0, notice_version=unit.content.notice_version, agreed_at=unit.now
+        )
+    )
+    if invite.line_key:
+        unit.session.add(
+            Traject(
+                client_id=client.id or 0,
+                line_key=invite.line_key,
+                status=TrajectStatus.ACTIVE,
+                started_at=unit.now,
+            )
+        )
+    audit(
+        unit,
+        actor=("client", client.id),
+        action="consented",
+        subject=("client", client.id),
+        detail=f"notice {unit.content.notice_version}",
+    )
+    professional = unit.session.get_one(Professional, invite.professional_id)
+    line = unit.content.lines.get(invite.line_key or "")
+    to_professional(
+        unit,
+        professional,
+        kind="client_joined",
+        priority=PRIORITY_PERSONAL,
+        text=unit.render(
+            "client_joined",
+            professional.language,
+            name=person.first_name,
+            role=unit.label(f"roles.{invite.role}", professional.language),
+            line=line.title.get(professional.language) if line else "",
+        ),
+    )
+    return client
+
+
+def moment_buttons(unit: Unit, language: str) -> tuple[tuple[Button, ...], ...]:
+    return keyboard(
+        [
+            [Button(unit.label(f"moments.{moment}", language), data=pack("mo", moment))]
+            for moment in MOMENTS
+        ]
+    )
+
+
+def choose_moment(unit: Unit, client: Client, callback: Callback) -> None:
+    """The client picked a moment of the day; the first step comes right away."""
+    moment = callback.part(0)
+    if moment not in MOMENTS:
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
+    client.preferred_moment = moment
+    client.last_activity_at = unit.now
+    unit.edit_pressed(
+        unit.render(
+            "moment_chosen",
+            client.language,
+            moment=unit.label(f"moments.{moment}", client.language),
+        )
+    )
+    unit.answer_callback()
+    traject = active_traject(unit, client)
+    if traject is not None and traject.step_sent_at is None:
+        steps.send_step(unit, client, traject)
+
+
+def active_traject(unit: Unit, client: Client) -> Traject | None:
+    return unit.session.exec(
+        select(Traject)
+        .where(Traject.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
+        .order_by(Traject.id.desc())  # type: ignore[union-attr]
+    ).first()

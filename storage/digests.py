@@ -1,0 +1,110 @@
+"""Aggregations for a professional's digest: counted in SQL, never by loading rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from storage.models import (
+    Client,
+    Professional,
+    Question,
+    QuestionStatus,
+    Reply,
+    Traject,
+    TrajectStatus,
+)
+
+_client = Client.__table__  # type: ignore[attr-defined]
+_reply = Reply.__table__  # type: ignore[attr-defined]
+_traject = Traject.__table__  # type: ignore[attr-defined]
+_question = Question.__table__  # type: ignore[attr-defined]
+_professional = Professional.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ClientActivity:
+    client_id: int
+    name_enc: str | None
+    answers: int
+    crisis: int
+
+
+@dataclass(frozen=True)
+class StalledClient:
+    client_id: int
+    name_enc: str | None
+    step_key: str | None
+    waiting_since: datetime | None
+    nudges: int
+
+
+def due_professionals(*, session: Session, now: datetime, limit: int = 500) -> list[int]:
+    rows = session.execute(
+        select(_professional.c.id)
+        .where(
+            _professional.c.next_digest_at <= now,
+            _professional.c.chat_id.is_not(None),
+            _professional.c.revoked_at.is_(None),
+        )
+        .order_by(_professional.c.next_digest_at)
+        .limit(limit)
+    ).scalars()
+    return list(rows)
+
+
+def activity_since(
+    *, session: Session, professional_id: int, since: datetime | None
+) -> list[ClientActivity]:
+    """Per client of this professional: answers and crisis messages since `since`."""
+    join = and_(_reply.c.client_id == _client.c.id)
+    if since is not None:
+        join = and_(join, _reply.c.created_at > since)
+    rows = session.execute(
+        select(
+            _client.c.id,
+            _client.c.name_enc,
+            func.count(_reply.c.id).filter(_reply.c.kind != "crisis"),
+            func.count(_reply.c.id).filter(_reply.c.kind == "crisis"),
+        )
+        .select_from(_client.join(_reply, join))
+        .where(_client.c.professional_id == professional_id)
+        .group_by(_client.c.id, _client.c.name_enc)
+        .order_by(_client.c.id)
+    ).all()
+    return [ClientActivity(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def stalled(*, session: Session, professional_id: int) -> list[StalledClient]:
+    """Active trajecten that were nudged and have not moved since."""
+    rows = session.execute(
+        select(
+            _client.c.id,
+            _client.c.name_enc,
+            _traject.c.step_key,
+            _traject.c.step_sent_at,
+            _traject.c.nudge_rung,
+        )
+        .select_from(_client.join(_traject, _traject.c.client_id == _client.c.id))
+        .where(
+            _client.c.professional_id == professional_id,
+            _traject.c.status == TrajectStatus.ACTIVE,
+            _traject.c.nudge_rung > 0,
+        )
+        .order_by(_traject.c.step_sent_at)
+    ).all()
+    return [StalledClient(*row) for row in rows]
+
+
+def open_questions(*, session: Session, professional_id: int) -> int:
+    return int(
+        session.execute(
+            select(func.count(_question.c.id)).where(
+                _question.c.professional_id == professional_id,
+                _question.c.status == QuestionStatus.OPEN,
+            )
+        ).scalar_one()
+    )

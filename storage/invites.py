@@ -1,0 +1,77 @@
+"""Invites: one-time deep-link tokens, stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from storage.models import Invite
+
+INVITE_VALID_FOR = timedelta(days=7)
+
+
+def new_token() -> str:
+    """32 characters of A-Za-z0-9_- (192 random bits): fits Telegram's 64-character payload."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_invite(
+    *,
+    session: Session,
+    organisation_id: int,
+    role: str,
+    now: datetime,
+    professional_id: int | None = None,
+    line_key: str | None = None,
+    valid_for: timedelta = INVITE_VALID_FOR,
+) -> tuple[Invite, str]:
+    """A new invite and its token. The token is shown once and never stored."""
+    token = new_token()
+    invite = Invite(
+        organisation_id=organisation_id,
+        token_hash=hash_token(token),
+        role=role,
+        professional_id=professional_id,
+        line_key=line_key,
+        created_at=now,
+        expires_at=now + valid_for,
+    )
+    session.add(invite)
+    session.flush()
+    return invite, token
+
+
+def usable_invite(*, session: Session, token: str, now: datetime) -> Invite | None:
+    """The invite for `token` if it is unused, not withdrawn and not expired."""
+    if not token or len(token) > 64:
+        return None
+    invite = session.exec(select(Invite).where(Invite.token_hash == hash_token(token))).first()
+    if invite is None or invite.used_at or invite.revoked_at or invite.expires_at <= now:
+        return None
+    return invite
+
+
+def claim_invite(*, session: Session, invite: Invite, now: datetime) -> bool:
+    """Use the invite up. A conditional update: if two people open one link at the same time,
+    exactly one of them gets it."""
+    table = Invite.__table__  # type: ignore[attr-defined]
+    claimed = (
+        session.connection()
+        .execute(
+            table.update()
+            .where(table.c.id == invite.id, table.c.used_at.is_(None))
+            .values(used_at=now)
+            .returning(table.c.id)
+        )
+        .first()
+    )
+    if claimed is not None:
+        session.refresh(invite)
+    return claimed is not None

@@ -1,0 +1,227 @@
+"""The walking skeleton, offline: invite, consent, moment, steps, free text, nudge, digest.
+
+Fast and exact; the same story runs over real HTTP against the sandbox in tests/e2e.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.app import runtime_of, sender_of, sweep_tick
+from bot.clock import VirtualClock
+from storage.db import session_scope
+from storage.models import Client, ConsentRecord, Invite, Question, Reply, Traject
+from services.admin import invite_professional
+from tests.offline import Call, OfflineRequest, make_press_update, make_text_update, user
+
+App = Application  # type: ignore[type-arg]
+PRO = user(5001, "Mirjam")
+PUPIL = user(7001, "Sanne")
+
+
+class Story:
+    def __init__(self, app: App, request: OfflineRequest, clock: VirtualClock) -> None:
+        self.app, self.request, self.clock = app, request, clock
+        self.seen = 0
+
+    async def say(self, who: dict[str, Any], text: str) -> list[Call]:
+        await self.app.process_update(
+            Update.de_json(make_text_update(text, from_user=who), self.app.bot)
+        )
+        return await self.flush()
+
+    async def press(self, who: dict[str, Any], data: str, message_id: int = 1) -> list[Call]:
+        await self.app.process_update(
+            Update.de_json(
+                make_press_update(data, message_id=message_id, from_user=who), self.app.bot
+            )
+        )
+        return await self.flush()
+
+    async def tick(self) -> list[Call]:
+        context = ContextTypes.DEFAULT_TYPE(application=self.app)
+        await sweep_tick(context)
+        return await self.flush()
+
+    async def flush(self) -> list[Call]:
+        await sender_of(self.app).drain(limit_seconds=5)
+        new = self.request.calls[self.seen :]
+        self.seen = len(self.request.calls)
+        return new
+
+    def buttons(self, call: Call) -> list[tuple[str, str]]:
+        markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup["inline_keyboard"]
+            for b in row
+        ]
+
+    def rows(self, model: Any) -> int:
+        with session_scope(runtime_of(self.app).engine) as session:
+            return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.fixture
+def story(offline_app: App, offline_request: OfflineRequest, clock: VirtualClock) -> Story:
+    return Story(offline_app, offline_request, clock)
+
+
+def texts(calls: list[Call], method: str = "sendMessage", chat: int | None = None) -> list[str]:
+    return [
+        c.params["text"]
+        for c in calls
+        if c.method == method and (chat is None or c.params.get("chat_id") == chat)
+    ]
+
+
+async def professional_and_pupil_link(story: Story) -> str:
+    with session_scope(runtime_of(story.app).engine) as session:
+        link = invite_professional(
+            session=session,
+            organisation_key="wijkteam-noord",
+            name="Mirjam",
+            bot_username="duwtje_test_bot",
+            now=story.clock.now(),
+        )
+    token = link.split("start=")[1]
+    [welcome] = texts(await story.say(PRO, f"/start {token}"))
+    assert "Welkom Mirjam" in welcome
+    [role_question] = [c for c in await story.say(PRO, "/nieuw") if c.method == "sendMessage"]
+    pupil = dict(story.buttons(role_question))["Leerling"]
+    [line_question] = texts(await story.press(PRO, pupil), "editMessageText")
+    assert "welke lijn" in line_question
+    calls = await story.press(PRO, "nw:l:pupil:eerste-stappen")
+    [invite_text] = texts(calls, "editMessageText")
+    assert "https://t.me/duwtje_test_bot?start=" in invite_text
+    return invite_text.split("start=")[1].split()[0]
+
+
+async def test_the_whole_story(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    assert story.rows(Client) == 0
+
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    assert "niet end-to-end versleuteld" in notice.params["text"]
+    assert "112" in notice.params["text"] and "113" in notice.params["text"]
+    assert story.rows(Client) == 0, "nothing is stored before consent"
+    yes = dict(story.buttons(notice))["Ja, ik doe mee"]
+
+    calls = await story.press(PUPIL, yes)
+    assert story.rows(Client) == 1 and story.rows(ConsentRecord) == 1
+    assert any("Sanne (Leerling) doet nu mee" in t for t in texts(calls))
+    [moment] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
+    calls = await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
+    [step1] = [c for c in calls if c.method == "sendMessage"]
+    assert "Wat is faalangst?" in step1.params["text"]
+
+    calls = await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])
+    assert "Dank je" in calls[-1].params.get("text", "") or any(
+        c.method == "answerCallbackQuery" for c in calls
+    )
+    [done] = texts(calls)
+    assert "morgen om 15:30" in done  # 2 March is a Monday; next step Tuesday 15:30
+
+    assert texts(await story.tick()) == []  # not yet due
+    story.clock.advance(timedelta(days=1, hours=7))  # Tuesday 16:00 local
+    step2 = texts(await story.flush())
+    assert len(step2) == 1 and "Let op je gedachten" in step2[0]
+
+    story.clock.advance(timedelta(days=3))  # Friday 16:00: waited past three days and 15:30
+    calls = await story.tick()
+    [nudge] = texts(calls, chat=7001)
+    assert "Let op je gedachten" in nudge
+    [digest] = texts(calls, chat=5001)  # Friday's digest: Sanne read step 1
+    assert "Sanne: 1 antwoord" in digest
+    assert texts(await story.tick()) == [], "one nudge per stall, one digest per day"
+
+    calls = await story.say(PUPIL, "Ik dacht: ik ga het toch verpesten")
+    assert any("opgeslagen" in t for t in texts(calls))
+    with session_scope(runtime_of(story.app).engine) as session:
+        stored = session.execute(select(Reply.text_enc).where(Reply.kind == "text")).scalar_one()
+    assert "verpesten" not in stored  # encrypted at rest
+
+    story.clock.advance(timedelta(days=3))  # Monday 16:00; no digest at the weekend
+    [digest] = texts(await story.tick(), chat=5001)
+    assert "Sanne: 1 antwoord" in digest  # only what is new since Friday's digest
+
+
+async def test_a_crisis_message_gets_help_numbers_and_alerts_the_professional(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    calls = await story.say(PUPIL, "ik wil er niet meer zijn")
+    to_pupil = [c.params["text"] for c in calls if c.params.get("chat_id") == 7001]
+    to_pro = [c.params["text"] for c in calls if c.params.get("chat_id") == 5001]
+    assert any("112" in t and "113" in t and "0800-0113" in t for t in to_pupil)
+    assert any("Let op: Sanne" in t and "niet meer zijn" in t for t in to_pro)
+    # The alert goes before anything else that was waiting.
+    assert [c.params["chat_id"] for c in calls if c.method == "sendMessage"][:2] in (
+        [7001, 5001],
+        [5001, 7001],
+    )
+
+
+async def test_free_text_that_is_no_answer_is_offered_as_a_question(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    [offer] = [
+        c
+        for c in await story.say(PUPIL, "Mag mijn moeder mee naar het gesprek?")
+        if c.method == "sendMessage"
+    ]
+    assert "als vraag naar Mirjam" in offer.params["text"]
+    assert story.rows(Reply) == 1  # kept, even before they choose
+    calls = await story.press(PUPIL, dict(story.buttons(offer))["Ja, stuur het"])
+    relayed = [c.params["text"] for c in calls if c.params.get("chat_id") == 5001]
+    assert any("Vraag van Sanne" in t and "moeder" in t for t in relayed)
+    assert story.rows(Question) == 1
+
+
+async def test_a_used_invite_cannot_be_used_again(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    yes = dict(story.buttons(notice))["Ja, ik doe mee"]
+    await story.press(PUPIL, yes)
+    other = user(7002, "Daan")
+    [answer] = texts(await story.say(other, f"/start {token}"))
+    assert "werkt niet (meer)" in answer
+    calls = await story.press(other, yes)
+    assert "werkt niet (meer)" in texts(calls, "editMessageText")[0]
+    assert story.rows(Client) == 1
+    with session_scope(runtime_of(story.app).engine) as session:
+        hashes = session.execute(select(Invite.token_hash)).scalars().all()
+    assert token not in hashes  # only hashes are stored
+
+
+async def test_declining_stores_nothing(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    calls = await story.press(PUPIL, dict(story.buttons(notice))["Nee, liever niet"])
+    assert "niets over je bewaard" in texts(calls, "editMessageText")[0]
+    assert story.rows(Client) == 0 and story.rows(Traject) == 0
+
+
+async def test_stop_ends_all_messages_and_tells_the_professional(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    calls = await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    [moment] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
+    [step1] = [
+        c
+        for c in await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
+        if c.method == "sendMessage"
+    ]
+    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2 planned tomorrow
+    calls = await story.say(PUPIL, "/stop")
+    assert any("geen berichten meer" in t for t in texts(calls))
+    assert any("Sanne heeft /stop getypt" in t for t in texts(calls))
+    story.clock.advance(timedelta(days=5))
+    assert texts(await story.tick(), chat=7001) == []  # no planned step, no nudge
