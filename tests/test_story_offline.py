@@ -15,9 +15,9 @@ from telegram.ext import Application, ContextTypes
 
 from bot.app import runtime_of, sender_of, sweep_tick
 from bot.clock import VirtualClock
+from services.admin import invite_professional
 from storage.db import session_scope
 from storage.models import Client, ConsentRecord, Invite, Question, Reply, Traject
-from services.admin import invite_professional
 from tests.offline import Call, OfflineRequest, make_press_update, make_text_update, user
 
 App = Application  # type: ignore[type-arg]
