@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, runtime_of
 from bot.clock import VirtualClock
+from bot.sandbox import default_spec_path
 from bot.settings import Settings, settings_from_data
 from bot.setup import prepare_database
 from storage.db import make_engine, normalise_url
@@ -89,6 +90,18 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def bot_api_spec() -> Path:
+    """The Bot API spec file, or skip: it is third-party data that lives outside the repository."""
+    path = default_spec_path()
+    if path is None:
+        pytest.skip(
+            "Bot API spec not found: set DUWTJE_BOT_API_SPEC or put it at "
+            "../shared/telegram-bot-api/api-10.0.json"
+        )
+    return path
 
 
 # --- settings and the offline application -------------------------------------------------
