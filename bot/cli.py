@@ -102,6 +102,31 @@ async def _until_signalled(main: Any) -> None:
     await main(stop)
 
 
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8081,
+    strict: Annotated[
+        bool, typer.Option(help="Answer 429 beyond Telegram's limits, as Telegram does.")
+    ] = True,
+    spec: Annotated[
+        Path | None,
+        typer.Option(help="Check every request against this Bot API spec (api-10.0.json)."),
+    ] = None,
+    username: Annotated[str, typer.Option(help="The bot's username in getMe.")] = (
+        "duwtje_sandbox_bot"
+    ),
+) -> None:
+    """Run a local Telegram Bot API server to try the bot without Telegram (see README)."""
+    from bot.sandbox import serve
+
+    if spec is not None and not spec.is_file():
+        raise UserError(f"{spec}: no such file (--spec wants the Bot API spec JSON)")
+    try:
+        serve(port=port, strict=strict, spec_path=spec, bot_username=username)
+    except OSError as exc:
+        raise UserError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror or exc})") from None
+
+
 @invite_app.command("professional")
 def invite_professional(
     org: Annotated[str, typer.Option("--org", help="The organisation's key.")],
