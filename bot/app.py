@@ -89,7 +89,6 @@ def build_application(
     jobs = application.job_queue
     assert jobs is not None, "python-telegram-bot[job-queue] is required"
     jobs.run_repeating(sweep_tick, interval=settings.jobs.sweep_seconds, first=1, name="sweep")
-    jobs.run_repeating(drain_tick, interval=settings.jobs.drain_seconds, name="drain")
     jobs.run_repeating(
         housekeeping, interval=settings.jobs.housekeeping_seconds, first=10, name="housekeeping"
     )
@@ -122,11 +121,6 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     if unit.queued:
         log.info("sweep queued %s", counts)
         rt.wake_sender.set()
-
-
-async def drain_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Wake the sender: rows may have become due (a retry, a scheduled message)."""
-    runtime(context).wake_sender.set()
 
 
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -103,6 +103,37 @@ async def _until_signalled(main: Any) -> None:
 
 
 @app.command()
+def demo(
+    transcript: Annotated[
+        Path | None,
+        typer.Option(help="Also write the transcript as JSON lines to this file.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Play the whole story against a local sandbox: no token, no network, about 15 seconds."""
+    import asyncio
+
+    from bot.demo.run_demo import run_demo
+
+    asyncio.run(run_demo(out, transcript))
+
+
+@app.command()
+def chat(
+    as_role: Annotated[
+        str, typer.Option("--as", help="Who you are: client (a pupil) or professional.")
+    ] = "client",
+) -> None:
+    """Chat with the real bot in your terminal, as a pupil or a professional (local sandbox)."""
+    import asyncio
+
+    from bot.demo.chat import run_chat
+
+    if as_role not in ("client", "professional"):
+        raise typer.BadParameter("choose client or professional", param_hint="--as")
+    asyncio.run(run_chat(out, as_role))
+
+
+@app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8081,
     strict: Annotated[

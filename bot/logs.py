@@ -1,6 +1,11 @@
-"""Logging that never shows a token: every record is redacted when it is made, before any
-handler (a file, the terminal, pytest's capture) sees it. Personal text is never logged in the
-first place; the handlers log lengths and ids only."""
+"""Logging that never shows a token or what people wrote.
+
+`protect_logs(secrets)` (called by `run_bot`, so every way of running the bot has it) redacts
+every record when it is made, before any handler (a file, the terminal, pytest's capture) sees
+it, and keeps the libraries that log request contents quiet: httpx logs request URLs (they hold
+the token) at INFO, python-telegram-bot logs request parameters (message texts) at DEBUG.
+Our own code logs ids, kinds and lengths, never text. `configure_logging` sets up the terminal.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +16,28 @@ from collections.abc import Iterable
 _BOT_URL_TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 _BARE_TOKEN = re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}\b")
 REDACTED = "<redacted>"
+# Loggers that would show tokens or message contents below WARNING.
+_QUIET = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "hpack")
 
 _secrets: set[str] = set()
 _installed = False
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
+    for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     text = _BOT_URL_TOKEN.sub("bot" + REDACTED, text)
     return _BARE_TOKEN.sub(REDACTED, text)
 
 
-def configure_logging(level: int = logging.INFO, *, secrets: Iterable[str] = ()) -> None:
-    """Set up the root logger once; later calls only add secrets to redact."""
+def protect_logs(secrets: Iterable[str] = ()) -> None:
+    """Redact these secrets (and anything shaped like a bot token) in every log record."""
     global _installed
     _secrets.update(secret for secret in secrets if secret)
+    for name in _QUIET:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
     if _installed:
         return
     _installed = True
@@ -41,10 +52,12 @@ def configure_logging(level: int = logging.INFO, *, secrets: Iterable[str] = ())
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+def configure_logging(level: int = logging.INFO, *, secrets: Iterable[str] = ()) -> None:
+    """The terminal output of `duwtje run` (and friends), protected as above."""
+    protect_logs(secrets)
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and the URL holds the bot token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from telegram import BotCommand, Update
@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.app import build_application, runtime_of, sender_of
 from bot.clock import Clock
 from bot.inbound import requeue_stored
+from bot.logs import protect_logs
 from bot.polling import poll
 from bot.settings import Settings
 from bot.setup import prepare_database
@@ -39,6 +40,10 @@ async def run_bot(
     on_ready: OnReady | None = None,
 ) -> None:
     """Run until `stop` is set."""
+    secrets = [settings.require_token()]
+    if settings.secrets.webhook_secret is not None:
+        secrets.append(settings.secrets.webhook_secret.get_secret_value())
+    protect_logs(secrets)
     prepare_database(settings)
     application = build_application(settings, clock)
     rt = runtime_of(application)
@@ -109,3 +114,33 @@ async def _set_commands(application: Application) -> None:  # type: ignore[type-
         await application.bot.set_my_commands(
             commands, language_code=None if language == rt.settings.defaults.language else language
         )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings, clock: Clock, *, start_timeout: float = 15.0
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """`run_bot` as a context manager: yields the started application, stops it in order.
+    For the demo, `duwtje chat` and the end-to-end tests."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[Application] = loop.create_future()  # type: ignore[type-arg]
+
+    async def on_ready(application: Application) -> None:  # type: ignore[type-arg]
+        ready.set_result(application)
+
+    task = asyncio.create_task(run_bot(settings, clock, stop, on_ready=on_ready), name="bot")
+    waiting: set[asyncio.Future[object]] = {task, ready}  # type: ignore[arg-type]
+    done, _ = await asyncio.wait(
+        waiting, timeout=start_timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    if task in done:
+        task.result()  # raises what went wrong at start-up
+    if ready not in done:
+        stop.set()
+        raise TimeoutError("the bot did not start in time")
+    try:
+        yield ready.result()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=start_timeout)

@@ -25,11 +25,16 @@ _question = Question.__table__  # type: ignore[attr-defined]
 _professional = Professional.__table__  # type: ignore[attr-defined]
 
 
+ANSWER_KINDS = ("text", "choice", "scale", "done")  # answers to a step
+MESSAGE_KINDS = ("note", "question", "voice", "photo")  # what they wrote besides
+
+
 @dataclass(frozen=True)
 class ClientActivity:
     client_id: int
     name_enc: str | None
     answers: int
+    messages: int
     crisis: int
 
 
@@ -59,7 +64,8 @@ def due_professionals(*, session: Session, now: datetime, limit: int = 500) -> l
 def activity_since(
     *, session: Session, professional_id: int, since: datetime | None
 ) -> list[ClientActivity]:
-    """Per client of this professional: answers and crisis messages since `since`."""
+    """Per client of this professional: answers, other messages and crisis messages since
+    `since`, counted in one GROUP BY."""
     join = and_(_reply.c.client_id == _client.c.id)
     if since is not None:
         join = and_(join, _reply.c.created_at > since)
@@ -67,7 +73,8 @@ def activity_since(
         select(
             _client.c.id,
             _client.c.name_enc,
-            func.count(_reply.c.id).filter(_reply.c.kind != "crisis"),
+            func.count(_reply.c.id).filter(_reply.c.kind.in_(ANSWER_KINDS)),
+            func.count(_reply.c.id).filter(_reply.c.kind.in_(MESSAGE_KINDS)),
             func.count(_reply.c.id).filter(_reply.c.kind == "crisis"),
         )
         .select_from(_client.join(_reply, join))
@@ -75,7 +82,7 @@ def activity_since(
         .group_by(_client.c.id, _client.c.name_enc)
         .order_by(_client.c.id)
     ).all()
-    return [ClientActivity(row[0], row[1], row[2], row[3]) for row in rows]
+    return [ClientActivity(*row) for row in rows]
 
 
 def stalled(*, session: Session, professional_id: int) -> list[StalledClient]:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logs import REDACTED, configure_logging, redact
+from bot.logs import REDACTED, protect_logs, redact
 
 TOKEN = "987654321:AAF-very_secret-token-value-xyz12345"
 
@@ -14,7 +14,7 @@ TOKEN = "987654321:AAF-very_secret-token-value-xyz12345"
 def test_it_redacts_tokens_in_messages_arguments_and_tracebacks(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    configure_logging(secrets=[TOKEN, "1:T"])
+    protect_logs(secrets=[TOKEN, "1:T"])
     log = logging.getLogger("duwtje.test")
     with caplog.at_level(logging.INFO):
         log.info("calling https://api.telegram.org/bot%s/sendMessage", TOKEN)

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from telegram.ext import Application
 
 from bot.clock import VirtualClock
+from bot.run import running_bot
 from bot.sandbox import SandboxClient, SandboxThread, default_spec_path
 from bot.settings import Settings
 from tests.conftest import settings_for
-from tests.e2e.harness import RunningBot, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +55,6 @@ def e2e_settings(tmp_path: Path, sandbox: SandboxThread) -> Settings:
 @pytest.fixture
 async def bot(
     e2e_settings: Settings, clock: VirtualClock, client: SandboxClient
-) -> AsyncIterator[RunningBot]:
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     async with running_bot(e2e_settings, clock) as running:
         yield running

@@ -8,15 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select
+from telegram.ext import Application
 
 from bot.clock import VirtualClock
+from bot.run import running_bot
 from bot.sandbox import SandboxClient, SandboxThread
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER
 from storage.db import make_engine, session_scope
 from storage.models import InboundUpdate, OutboxMessage, OutboxStatus, ProcessedUpdate
 from tests.conftest import settings_for
-from tests.e2e.harness import RunningBot, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,8 @@ def labels(message: dict) -> list[str]:  # type: ignore[type-arg]
 
 
 async def test_start_buttons_press_edit_and_callback_answer(
-    bot: RunningBot, client: SandboxClient
+    bot: Application,  # type: ignore[type-arg]
+    client: SandboxClient,
 ) -> None:
     sanne = await client.create_user(first_name="Sanne", language_code="nl")
     await client.start(sanne["id"])
@@ -50,7 +52,9 @@ async def test_start_buttons_press_edit_and_callback_answer(
 
 
 async def test_the_outbox_records_telegrams_message_ids(
-    bot: RunningBot, client: SandboxClient, e2e_settings: Settings
+    bot: Application,  # type: ignore[type-arg]
+    client: SandboxClient,
+    e2e_settings: Settings,
 ) -> None:
     daan = await client.create_user(first_name="Daan", language_code="en")
     await client.start(daan["id"])
@@ -192,7 +196,9 @@ async def test_strict_mode_429_makes_the_sender_wait_and_deliver(
 
 
 async def test_every_request_is_valid_against_the_bot_api_spec(
-    bot_api_spec: Path, bot: RunningBot, client: SandboxClient
+    bot_api_spec: Path,
+    bot: Application,  # type: ignore[type-arg]
+    client: SandboxClient,
 ) -> None:
     sanne = await client.create_user(first_name="Sanne", language_code="nl")
     await client.start(sanne["id"])

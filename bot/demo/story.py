@@ -1,0 +1,170 @@
+"""The walking skeleton's story, played by people in the sandbox against the real bot.
+
+An administrator invites a professional; the professional invites a pupil; the pupil agrees,
+picks a moment and does the first step; days pass, the next step arrives and waits, the real
+sweep sends a nudge; the pupil answers; the real digest reaches the professional. Every wait is
+for a message the sandbox actually received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.demo.world import DemoWorld, local
+from bot.sandbox.shapes import MessageView
+
+WAIT = 20.0  # seconds for any one message; the whole story takes a few
+
+
+@dataclass
+class Cast:
+    administrator: str = "administrator"
+    professional: int = 0
+    pupil: int = 0
+    labels: dict[int, str] = field(default_factory=dict)  # chat id -> role
+
+
+@dataclass
+class StoryResult:
+    cast: Cast
+    messages: dict[str, MessageView] = field(default_factory=dict)
+    admin_lines: list[tuple[str, str]] = field(default_factory=list)  # (time, command)
+
+
+def _has_button(label: str) -> Callable[[MessageView], bool]:
+    return lambda m: any(button["text"] == label for row in m["buttons"] for button in row)
+
+
+def _says(fragment: str) -> Callable[[MessageView], bool]:
+    return lambda m: fragment in (m["plain_text"] or "")
+
+
+async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
+    result = await onboard(world)
+    client, got = world.client, result.messages
+    mirjam, sanne = result.cast.professional, result.cast.pupil
+    await client.press(sanne, got["step1"]["message_id"], label=world.label("step.read"))
+    got["step1_done"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
+
+    # Tuesday after school: the next step arrives at the moment Sanne chose.
+    world.advance_to(local(3, 15, 31))
+    got["step2"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
+
+    # Friday after school: three days without an answer; the sweep sends one warm nudge.
+    world.advance_to(local(6, 15, 31))
+    got["nudge"] = await client.wait_for_bot_message(
+        sanne, predicate=_has_button(world.label("nudge.go")), timeout=WAIT
+    )
+
+    # Sanne answers the exercise in her own words.
+    sent = await client.text(sanne, pupil_answer)
+    got["answer_saved"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
+
+    # Monday morning: Mirjam's digest lists the new answer.
+    world.advance_to(local(9, 8, 31))
+    got["digest"] = await _next_bot_message(world, mirjam, after=sent["seq"], ready=_says("Nieuw"))
+    return result
+
+
+async def onboard(world: DemoWorld) -> StoryResult:
+    """Monday morning: from the administrator's command to the pupil's first step."""
+    client = world.client
+    cast = Cast()
+    result = StoryResult(cast)
+    got = result.messages
+
+    mirjam = await client.create_user(first_name="Mirjam", language_code="nl")
+    sanne = await client.create_user(first_name="Sanne", language_code="nl")
+    cast.professional, cast.pupil = mirjam["id"], sanne["id"]
+    cast.labels = {mirjam["id"]: "professional", sanne["id"]: "pupil"}
+
+    # Monday 09:00. The administrator makes a link for Mirjam on the command line.
+    got["professional_welcome"] = await bind_professional(world, mirjam["id"], result)
+
+    # Mirjam invites Sanne from the chat: /nieuw, the role, the line.
+    got["client_invite"] = invite = await invite_pupil(world, mirjam["id"])
+    token = invite_token(invite)
+
+    # Sanne opens the link: the privacy notice first, nothing stored before "yes".
+    await client.start(sanne["id"], token)
+    notice = await client.wait_for_bot_message(
+        sanne["id"], predicate=_has_button(world.label("consent.yes")), timeout=WAIT
+    )
+    got["consent"] = notice
+    await client.press(sanne["id"], notice["message_id"], label=world.label("consent.yes"))
+    moment = await client.wait_for_bot_message(
+        sanne["id"], predicate=_has_button(world.label("moments.afternoon")), timeout=WAIT
+    )
+    got["joined"] = await client.wait_for_bot_message(mirjam["id"], timeout=WAIT)
+    await client.press(sanne["id"], moment["message_id"], label=world.label("moments.afternoon"))
+    step1 = await client.wait_for_bot_message(
+        sanne["id"], predicate=_has_button(world.label("step.read")), timeout=WAIT
+    )
+    got["step1"] = step1
+    return result
+
+
+async def bind_professional(world: DemoWorld, user_id: int, result: StoryResult) -> MessageView:
+    """The administrator's command, and the professional opening the link it printed."""
+    link = world.invite_professional("Mirjam")
+    result.admin_lines.append(
+        (
+            world.clock.now().isoformat(),
+            f'duwtje invite professional --org wijkteam-demo --name "Mirjam"  ->  {link}',
+        )
+    )
+    await world.client.start(user_id, link.split("start=", 1)[1])
+    return await world.client.wait_for_bot_message(user_id, timeout=WAIT)
+
+
+async def invite_pupil(world: DemoWorld, professional: int) -> MessageView:
+    """/nieuw, "pupil", the first line: the message with the pupil's one-time link."""
+    client = world.client
+    await client.text(professional, "/nieuw")
+    roles = await client.wait_for_bot_message(professional, timeout=WAIT)
+    await client.press(professional, roles["message_id"], label=world.label("roles.pupil"))
+    lines = await _edited(world, professional, roles["message_id"], lambda m: bool(m["buttons"]))
+    first_line = lines["buttons"][0][0]["callback_data"]
+    await client.press(professional, roles["message_id"], data=first_line)
+    return await _edited(world, professional, roles["message_id"], _says("https://t.me/"))
+
+
+def invite_token(invite: MessageView) -> str:
+    return (invite["plain_text"] or "").split("start=", 1)[1].split()[0]
+
+
+async def _next_bot_message(
+    world: DemoWorld, chat_id: int, *, after: int, ready: Callable[[MessageView], bool]
+) -> MessageView:
+    """The first bot message to `chat_id` after event `after` that makes `ready` true."""
+    event = await world.client.wait_for_event(
+        lambda e: (
+            e["kind"] == "bot_message"
+            and e["chat_id"] == chat_id
+            and e["message"] is not None
+            and ready(e["message"])
+        ),
+        after=after,
+        timeout=WAIT,
+    )
+    assert event["message"] is not None
+    return event["message"]
+
+
+async def _edited(
+    world: DemoWorld, chat_id: int, message_id: int, ready: Callable[[MessageView], bool]
+) -> MessageView:
+    """The message after the bot's edit that makes `ready` true."""
+    event = await world.client.wait_for_event(
+        lambda e: (
+            e["kind"] == "bot_edit"
+            and e["chat_id"] == chat_id
+            and e["message"] is not None
+            and e["message"]["message_id"] == message_id
+            and ready(e["message"])
+        ),
+        timeout=WAIT,
+    )
+    assert event["message"] is not None
+    return event["message"]
