@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from content.lines import LANGUAGES, Line, Step, load_lines
-from content.problems import Problem
+from content.problems import Problem, read_toml
 from content.render import Renderer
 from content.safety import load_notice_version, load_safety
 from content.telegram_text import button_problems, message_problems
@@ -47,10 +46,9 @@ def load_samples(directories: Sequence[Path]) -> tuple[Samples, list[Problem]]:
         path = directory / "samples.toml"
         if not path.exists():
             continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+        data, problem = read_toml(path)
+        if data is None:
+            problems.extend([problem] if problem else [])
             continue
         for name, values in data.items():
             tables = values if isinstance(values, list) else [values]

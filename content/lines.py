@@ -7,7 +7,6 @@ get wrong and names the file and key of each problem.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from content.problems import ContentError, Problem
+from content.problems import ContentError, Problem, read_toml
 
 LANGUAGES = ("nl", "en")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"  # short: keys travel in callback data (64 bytes)
@@ -168,12 +167,9 @@ def require_lines(directories: Iterable[Path]) -> dict[str, Line]:
 
 
 def _load_line(path: Path) -> tuple[Line | None, list[Problem]]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(str(path), "-", f"cannot read the file ({exc})")]
-    except tomllib.TOMLDecodeError as exc:
-        return None, [Problem(str(path), "-", f"not valid TOML: {exc}")]
+    data, problem = read_toml(path)
+    if data is None:
+        return None, [problem] if problem else []
     try:
         return Line.model_validate(data), []
     except ValidationError as exc:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,3 +30,13 @@ class ContentError(Exception):
             else ""
         )
         super().__init__(f"{first}{more}")
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any] | None, Problem | None]:
+    """A content file's data, or the problem that keeps us from reading it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, Problem(str(path), "-", f"cannot read the file ({exc})")
+    except tomllib.TOMLDecodeError as exc:
+        return None, Problem(str(path), "-", f"not valid TOML: {exc}")

@@ -10,7 +10,6 @@ the sandboxed environment keeps an organisation's own templates from reaching in
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from content.lines import LANGUAGES
-from content.problems import ContentError, Problem
+from content.problems import ContentError, Problem, read_toml
 
 SHIPPED = Path(__file__).parent
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -88,10 +87,9 @@ class Renderer:
             path = directory / "labels" / f"{language}.toml"
             if not path.exists():
                 continue
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                self.label_problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+            data, problem = read_toml(path)
+            if data is None:
+                self.label_problems.extend([problem] if problem else [])
                 continue
             for key, value in _flatten(data):
                 if not isinstance(value, str):

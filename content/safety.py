@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from content.lines import LANGUAGES
-from content.problems import Problem
+from content.problems import Problem, read_toml
 
 
 def normalise(text: str) -> str:
@@ -43,10 +42,9 @@ def load_safety(directories: Sequence[Path]) -> tuple[SafetyPhrases, list[Proble
             path = directory / "safety" / f"{language}.toml"
             if not path.exists():
                 continue
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+            data, problem = read_toml(path)
+            if data is None:
+                problems.extend([problem] if problem else [])
                 continue
             found = data.get("phrases")
             if not isinstance(found, list) or not all(isinstance(p, str) for p in found):
@@ -66,11 +64,11 @@ def load_notice_version(directories: Sequence[Path]) -> tuple[str, list[Problem]
         path = directory / "privacy.toml"
         if not path.exists():
             continue
-        try:
-            value = tomllib.loads(path.read_text(encoding="utf-8")).get("notice_version")
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+        data, problem = read_toml(path)
+        if data is None:
+            problems.extend([problem] if problem else [])
             continue
+        value = data.get("notice_version")
         if not isinstance(value, str) or not value.strip() or len(value) > 20:
             problems.append(Problem(str(path), "notice_version", "expected a short text"))
             continue

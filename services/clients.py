@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content.telegram_text import clip
-from services import onboarding, steps
+from services import onboarding, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -97,18 +97,10 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
         and traject.step_sent_at <= unit.now
         and steps.expects_text(found[1])
     ):
-        steps.record_answer(unit, client, traject, kind="text", text=text)
+        replies.keep(unit, client, kind="text", traject=traject, text=text, answers_step=True)
         steps.complete_step(unit, client, traject)
         return
-    note = Reply(
-        client_id=client.id or 0,
-        traject_id=traject.id if traject else None,
-        kind="note",
-        text_enc=unit.cipher.encrypt(text),
-        created_at=unit.now,
-    )
-    unit.session.add(note)
-    unit.session.flush()
+    note = replies.keep(unit, client, kind="note", traject=traject, text=text)
     professional = professional_of(unit, client)
     to_client(
         unit,
@@ -135,14 +127,7 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
 
 
 def _crisis(unit: Unit, client: Client, text: str) -> None:
-    reply = Reply(
-        client_id=client.id or 0,
-        kind="crisis",
-        text_enc=unit.cipher.encrypt(text),
-        created_at=unit.now,
-    )
-    unit.session.add(reply)
-    unit.session.flush()
+    reply = replies.keep(unit, client, kind="crisis", text=text)
     professional = professional_of(unit, client)
     to_client(
         unit,
@@ -228,7 +213,7 @@ def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     kind = "done" if value == steps.DONE else ("choice" if step.options else "scale")
-    steps.record_answer(unit, client, traject, kind=kind, value=value)
+    replies.keep(unit, client, kind=kind, traject=traject, value=value, answers_step=True)
     unit.remove_pressed_buttons()
     unit.answer_callback(unit.label("step.answered", client.language))
     steps.complete_step(unit, client, traject)
@@ -331,15 +316,7 @@ def media(unit: Unit, client: Client, *, kind: str, file_id: str) -> None:
     """A voice note or photo: kept (Telegram's file id only) and the client told what happens."""
     client.last_activity_at = unit.now
     traject = onboarding.active_traject(unit, client)
-    unit.session.add(
-        Reply(
-            client_id=client.id or 0,
-            traject_id=traject.id if traject else None,
-            kind=kind,
-            value=file_id[:64],
-            created_at=unit.now,
-        )
-    )
+    replies.keep(unit, client, kind=kind, traject=traject, value=file_id[:64])
     to_client(
         unit,
         client,

@@ -45,8 +45,12 @@ def send_due_digests(unit: Unit) -> int:
 def _send_digest(unit: Unit, professional: Professional, organisation: Organisation) -> bool:
     assert professional.id is not None
     active = [
-        {"name": _name(unit, row.name_enc), "answers": row.answers, "messages": row.messages,
-         "crisis": row.crisis}
+        {
+            "name": _name(unit, row.name_enc),
+            "answers": row.answers,
+            "messages": row.messages,
+            "crisis": row.crisis,
+        }
         for row in digests.activity_since(
             session=unit.session, professional_id=professional.id, since=professional.last_digest_at
         )

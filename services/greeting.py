@@ -9,8 +9,8 @@ from __future__ import annotations
 from services.callbacks import Callback, pack
 from services.messages import Button, Keyboard, Outgoing, keyboard
 from services.people import Person
+from services.recipients import to_person
 from services.unit import Unit
-from storage.models import RecipientKind
 
 PANELS = ("about", "privacy")
 
@@ -40,9 +40,9 @@ def menu_message(unit: Unit, person: Person, template: str, organisation: str) -
 
 def welcome_stranger(unit: Unit, person: Person, *, organisation: str) -> None:
     """/start without an invite."""
-    unit.send(
-        chat_id=person.chat_id,
-        recipient_kind=RecipientKind.CHAT,
+    to_person(
+        unit,
+        person,
         kind="welcome",
         message=menu_message(unit, person, "welcome_stranger", organisation),
     )
@@ -65,18 +65,25 @@ def show_panel(unit: Unit, person: Person, callback: Callback, *, organisation: 
 
 
 def answer_stranger_text(unit: Unit, person: Person, *, organisation: str) -> None:
-    unit.send(
-        chat_id=person.chat_id,
-        recipient_kind=RecipientKind.CHAT,
+    to_person(
+        unit,
+        person,
         kind="welcome",
         message=menu_message(unit, person, "stranger_text", organisation),
     )
 
 
+def show_privacy(unit: Unit, person: Person, *, organisation: str) -> None:
+    """/privacy from someone we do not know: what we keep (nothing yet)."""
+    to_person(
+        unit, person, kind="privacy", message=menu_message(unit, person, "privacy", organisation)
+    )
+
+
 def unknown_command(unit: Unit, person: Person) -> None:
-    unit.send(
-        chat_id=person.chat_id,
-        recipient_kind=RecipientKind.CHAT,
+    to_person(
+        unit,
+        person,
         kind="unknown_command",
         message=Outgoing(text=unit.render("unknown_command", person.language)),
     )
@@ -84,9 +91,9 @@ def unknown_command(unit: Unit, person: Person) -> None:
 
 def something_went_wrong(unit: Unit, person: Person, *, key: str) -> None:
     """The apology after a failed update: its own unit of work, so `key` names the update."""
-    unit.send(
-        chat_id=person.chat_id,
-        recipient_kind=RecipientKind.CHAT,
+    to_person(
+        unit,
+        person,
         kind="error",
         message=Outgoing(text=unit.render("error", person.language)),
         key=key,

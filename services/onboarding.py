@@ -16,7 +16,7 @@ from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
 from services.people import Person
-from services.recipients import to_client, to_professional
+from services.recipients import to_client, to_person, to_professional
 from services.unit import Unit
 from storage.invites import claim_invite, usable_invite
 from storage.models import (
@@ -39,9 +39,9 @@ def open_link(unit: Unit, person: Person, token: str, *, organisation: str) -> N
     """/start <token>."""
     invite = usable_invite(session=unit.session, token=token, now=unit.now)
     if invite is None:
-        unit.send(
-            chat_id=person.chat_id,
-            recipient_kind="chat",
+        to_person(
+            unit,
+            person,
             kind="invite",
             message=greeting.menu_message(unit, person, "invite_invalid", organisation),
         )
@@ -52,16 +52,20 @@ def open_link(unit: Unit, person: Person, token: str, *, organisation: str) -> N
         _show_notice(unit, person, invite, token)
 
 
+def _invite_taken(unit: Unit, person: Person) -> None:
+    to_person(
+        unit,
+        person,
+        kind="invite",
+        message=greeting.plain(unit.render("invite_taken", person.language)),
+    )
+
+
 def _bind_professional(unit: Unit, person: Person, invite: Invite) -> None:
     professional = unit.session.get_one(Professional, invite.professional_id)
     taken = get_client_by_telegram(session=unit.session, telegram_user_id=person.telegram_user_id)
     if taken is not None or not claim_invite(session=unit.session, invite=invite, now=unit.now):
-        unit.send(
-            chat_id=person.chat_id,
-            recipient_kind="chat",
-            kind="invite",
-            message=greeting.plain(unit.render("invite_taken", person.language)),
-        )
+        _invite_taken(unit, person)
         return
     organisation = unit.session.get_one(Organisation, professional.organisation_id)
     professional.telegram_user_id = person.telegram_user_id
@@ -97,12 +101,7 @@ def _show_notice(unit: Unit, person: Person, invite: Invite, token: str) -> None
     if existing is not None or get_professional_by_telegram(
         session=unit.session, telegram_user_id=person.telegram_user_id
     ):
-        unit.send(
-            chat_id=person.chat_id,
-            recipient_kind="chat",
-            kind="invite",
-            message=greeting.plain(unit.render("invite_taken", person.language)),
-        )
+        _invite_taken(unit, person)
         return
     organisation = unit.session.get_one(Organisation, invite.organisation_id)
     professional = unit.session.get_one(Professional, invite.professional_id)
@@ -112,9 +111,9 @@ def _show_notice(unit: Unit, person: Person, invite: Invite, token: str) -> None
             [Button(unit.label("consent.no", person.language), data=pack("cs", "n", token))],
         ]
     )
-    unit.send(
-        chat_id=person.chat_id,
-        recipient_kind="chat",
+    to_person(
+        unit,
+        person,
         kind="consent",
         message=greeting.plain(
             unit.render(

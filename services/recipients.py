@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.messages import Keyboard, Outgoing
+from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional, RecipientKind
 from storage.outbox import PRIORITY_REPLY
@@ -59,3 +60,16 @@ def to_professional(
         key=key,
     )
     return True
+
+
+def to_person(
+    unit: Unit, person: Person, *, kind: str, message: Outgoing, key: str | None = None
+) -> None:
+    """A message to someone who is not (yet) a client or professional: their private chat."""
+    unit.send(
+        chat_id=person.chat_id,
+        recipient_kind=RecipientKind.CHAT,
+        kind=kind,
+        message=message,
+        key=key,
+    )

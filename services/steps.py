@@ -17,7 +17,7 @@ from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client
 from services.unit import Unit
 from storage import outbox
-from storage.models import Client, Organisation, Reply, Traject, TrajectStatus
+from storage.models import Client, Organisation, Traject, TrajectStatus
 from storage.outbox import PRIORITY_BULK, PRIORITY_REPLY
 
 DONE = "done"
@@ -93,29 +93,6 @@ def _waiting_since(
         client.preferred_moment,
         zone_of(unit, client),
     )
-
-
-def record_answer(
-    unit: Unit,
-    client: Client,
-    traject: Traject,
-    *,
-    kind: str,
-    value: str | None = None,
-    text: str | None = None,
-) -> Reply:
-    reply = Reply(
-        client_id=client.id or 0,
-        traject_id=traject.id,
-        step_key=traject.step_key,
-        kind=kind,
-        value=value,
-        text_enc=unit.cipher.encrypt_optional(text),
-        created_at=unit.now,
-    )
-    unit.session.add(reply)
-    unit.session.flush()
-    return reply
 
 
 def complete_step(unit: Unit, client: Client, traject: Traject) -> None:

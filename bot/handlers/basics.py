@@ -69,12 +69,7 @@ def _client_command(action: str) -> Handler:
             if isinstance(who, Client):
                 service(unit, who)
             elif action == "privacy" and who is None:
-                unit.send(
-                    chat_id=person.chat_id,
-                    recipient_kind="chat",
-                    kind="privacy",
-                    message=greeting.menu_message(unit, person, "privacy", rt.organisation_name),
-                )
+                greeting.show_privacy(unit, person, organisation=rt.organisation_name)
             else:
                 greeting.unknown_command(unit, person)
 
