@@ -219,3 +219,49 @@ async def test_every_request_is_valid_against_the_bot_api_spec(
     } <= methods
     stats = await client.stats()
     assert stats["spec_violations"] == []
+
+
+def test_duwtje_run_answers_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, sandbox: SandboxThread
+) -> None:
+    """The real command in its own process: migrate, poll, answer, stop in order on SIGTERM."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    config = tmp_path / "duwtje.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{sandbox.url}"\n[database]\nurl = "sqlite:///bot.db"\n',
+        encoding="utf-8",
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DUWTJE_")}
+    environ |= {
+        "DUWTJE_TELEGRAM_TOKEN": "12345:run-test-token",
+        "DUWTJE_ENCRYPTION_KEYS": "l3lTyaYkU3rGqQIoJwkw6nK5VzIvF4yqTDGnQmYMSe4=",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    async def talk() -> str:
+        async with SandboxClient(sandbox.url) as control:
+            sanne = await control.create_user(first_name="Sanne", language_code="nl")
+            await control.start(sanne["id"])
+            reply = await control.wait_for_bot_message(sanne["id"], timeout=30)
+            return reply["plain_text"] or ""
+
+    try:
+        assert "Duwtje" in asyncio.run(talk())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "run-test-token" not in output
+    assert (tmp_path / "bot.db").exists()
