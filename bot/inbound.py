@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Update
@@ -48,13 +48,19 @@ async def requeue_stored(rt: Runtime, application: Application) -> int:  # type:
     """At start: hand the updates stored but never handled (a crash) to the application."""
     with session_scope(rt.engine) as session:
         rows = session.execute(
-            select(_inbound.c.payload_enc)
+            select(_inbound.c.update_id, _inbound.c.payload_enc)
             .where(~_inbound.c.update_id.in_(select(_processed.c.update_id)))
             .order_by(_inbound.c.update_id)
         ).all()
     for row in rows:
-        data = json.loads(rt.cipher.decrypt(row.payload_enc))
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        try:
+            update = Update.de_json(json.loads(rt.cipher.decrypt(row.payload_enc)), application.bot)
+        except Exception:  # unreadable: keeping it would block every start
+            log.exception("a stored update cannot be read; it is dropped")
+            with session_scope(rt.engine) as session:
+                session.execute(delete(_inbound).where(_inbound.c.update_id == row.update_id))
+            continue
+        await application.update_queue.put(update)
     if rows:
         log.warning("requeued %d stored updates that were never handled", len(rows))
     return len(rows)

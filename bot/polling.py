@@ -45,7 +45,13 @@ async def poll(rt: Runtime, application: Application, stop: asyncio.Event) -> No
         failures = 0
         if not updates:
             continue
-        store_updates(rt, [update.to_dict() for update in updates])
+        try:
+            store_updates(rt, [update.to_dict() for update in updates])
+        except Exception:
+            # Not stored, so not confirmed either: Telegram gives them again next time.
+            log.exception("storing %d updates failed; asking for them again", len(updates))
+            await _sleep_unless_stopped(stop, 2.0)
+            continue
         for update in updates:
             await application.update_queue.put(update)
         offset = updates[-1].update_id + 1

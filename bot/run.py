@@ -53,12 +53,12 @@ async def run_bot(
         await requeue_stored(rt, application)
         await application.start()
         sender_task = asyncio.create_task(sender.run(stop), name="sender")
-        stop_updates = await _start_updates(settings, application)
+        stop_updates, poller = await _start_updates(settings, application)
         log.info("Duwtje runs as @%s (%s mode)", application.bot.username, settings.telegram.mode)
         try:
             if on_ready is not None:
                 await on_ready(application)
-            await stop.wait()
+            await _until_stopped(stop, [sender_task, *([poller] if poller else [])])
         finally:
             await stop_updates()
             stop.set()
@@ -67,10 +67,25 @@ async def run_bot(
             rt.engine.dispose()
 
 
+async def _until_stopped(stop: asyncio.Event, workers: list[asyncio.Task[None]]) -> None:
+    """Wait for `stop`; if the sender or the poller ends by itself, that is a bug: stop the
+    whole bot loudly (a supervisor restarts it) rather than run on deaf or mute."""
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopped, *workers], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    for task in workers:
+        if task in done and not stop.is_set():
+            stop.set()
+            error = task.exception()
+            raise RuntimeError(f"the {task.get_name()} stopped unexpectedly") from error
+
+
 async def _start_updates(
     settings: Settings,
     application: Application,  # type: ignore[type-arg]
-) -> Callable[[], Awaitable[None]]:
+) -> tuple[Callable[[], Awaitable[None]], asyncio.Task[None] | None]:
     rt = runtime_of(application)
     if settings.telegram.mode == "polling":
         await application.bot.delete_webhook(drop_pending_updates=False)
@@ -83,7 +98,7 @@ async def _start_updates(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-        return stop_polling
+        return stop_polling, task
 
     secret = settings.require_webhook_secret()
     runner = web.AppRunner(build_webhook_app(rt, application, secret=secret), access_log=None)
@@ -100,7 +115,7 @@ async def _start_updates(
         # The webhook stays set at Telegram: updates wait there until we are back.
         await runner.cleanup()
 
-    return stop_webhook
+    return stop_webhook, None
 
 
 async def _set_commands(application: Application) -> None:  # type: ignore[type-arg]

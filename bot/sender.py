@@ -3,8 +3,12 @@
 A pipeline, not batches: the drain loop keeps up to `max_in_flight` claimed rows; each chat has
 one worker that sends that chat's rows in order, waiting for its turn with the pacer. Rows are
 claimed most urgent first, so a reply to someone who just wrote is claimed within about a second
-even behind ten thousand nudges. Each result is written back at once (message id, or what went
-wrong and when to try again); `bot/send_errors.py` says what each failure means.
+even behind ten thousand nudges.
+
+A row's life here: claimed (`sending`, not attempted) -> `mark_attempt` just before the request
+-> sent, or what `bot/send_errors.py` says the failure means. A row that was claimed but never
+attempted is always safe to put back (on stop, or when an earlier row of its chat must wait);
+a row that was attempted follows the ambiguous rule when its outcome is unknown.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import deque
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from sqlmodel import Session
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
@@ -30,9 +37,11 @@ from storage.models import OutboxStatus
 from storage.outbox import (
     ClaimedMessage,
     claim_due,
+    mark_attempt,
     mark_failed,
     mark_sent,
     recover_in_flight,
+    release,
     retry_later,
 )
 
@@ -41,6 +50,9 @@ log = logging.getLogger(__name__)
 MAX_TRANSIENT_ATTEMPTS = 8
 # Rows left `sending` longer than this by a process that died are recovered at start.
 IN_FLIGHT_GRACE = timedelta(seconds=0)
+# After "invalid token" nothing can be sent; wait this long before trying again.
+FATAL_PAUSE_SECONDS = 60.0
+WRITE_RETRIES = 3
 
 
 class Sender:
@@ -48,14 +60,16 @@ class Sender:
         self._rt = rt
         self._bot = bot
         self._pacer = Pacer(rt.settings.pacing)
-        self._max_in_flight = max_in_flight or max(
-            8, int(rt.settings.pacing.overall_per_second * 2)
-        )
+        # About two seconds of sends claimed ahead: enough to keep the pacer busy, little enough
+        # that an urgent reply is claimed soon.
+        per_second = rt.settings.pacing.overall_per_second
+        self._max_in_flight = max_in_flight or max(8, int(per_second * 2))
         self._queues: dict[int, deque[ClaimedMessage]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._in_flight = 0
         self._slot_freed = asyncio.Event()
         self._stopping = False
+        self._paused_until = 0.0  # monotonic; the whole sender waits (invalid token)
 
     @property
     def in_flight(self) -> int:
@@ -73,14 +87,21 @@ class Sender:
             )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Drain until `stop` is set; then let the chat workers finish what they hold."""
+        """Drain until `stop` is set; then finish the sends under way and put back the rest."""
         self.recover()
+        failures = 0
         try:
             while not stop.is_set():
-                claimed = self.claim()
-                if claimed:
+                try:
+                    claimed = self.claim()
+                    failures = 0
+                except Exception:  # the database may be away for a moment; never stop sending
+                    failures += 1
+                    log.exception("claiming outbox rows failed (%d in a row)", failures)
+                    await _sleep_unless(stop, min(30.0, 0.5 * 2**failures))
                     continue
-                await self._wait_for_work(stop)
+                if not claimed:
+                    await self._wait_for_work(stop)
         finally:
             self._stopping = True
             await self.finish()
@@ -88,7 +109,7 @@ class Sender:
     def claim(self) -> int:
         """Claim what fits and hand it to the chat workers. Returns how many rows were claimed."""
         room = self._max_in_flight - self._in_flight
-        if room <= 0:
+        if room <= 0 or time.monotonic() < self._paused_until:
             return 0
         with session_scope(self._rt.engine) as session:
             rows = claim_due(
@@ -137,30 +158,54 @@ class Sender:
         self._slot_freed.clear()
 
     async def _chat_worker(self, chat_id: int) -> None:
+        """Send one chat's rows in order. When a row must wait (429, a retry), the rows behind it
+        go back to the database not due before it, so they never overtake it."""
         queue = self._queues[chat_id]
+        not_before: datetime | None = None
         try:
-            while queue:
+            while queue and not self._stopping:
                 row = queue.popleft()
                 try:
-                    await self._send_one(row)
-                except Exception:  # a bug here must not kill the other chats' sends
+                    not_before = await self._send_one(row)
+                except Exception:  # a bug here must not stop the other chats
                     log.exception("unexpected error sending outbox row %s", row.id)
-                    self._record(row, Verdict(Kind.OUR_BUG, "unexpected error in the sender"))
                 finally:
                     self._in_flight -= 1
                     self._slot_freed.set()
+                if not_before is not None:
+                    break
         finally:
+            # Rows this worker will not send now go back to the database. The worker stays
+            # registered meanwhile, so rows claimed for this chat during the write join the
+            # queue here (and go back too) instead of overtaking in a new worker.
+            while queue:
+                leftovers = [row.id for row in queue]
+                queue.clear()
+                self._in_flight -= len(leftovers)
+                self._slot_freed.set()
+                await self._release(leftovers, not_before)
             del self._workers[chat_id]
             del self._queues[chat_id]
 
-    async def _send_one(self, row: ClaimedMessage) -> None:
+    async def _release(self, message_ids: list[int], not_before: datetime | None) -> None:
+        def work(session: Session) -> None:
+            release(session=session, message_ids=message_ids, not_before=not_before)
+
+        await self._write(work)
+
+    async def _send_one(self, row: ClaimedMessage) -> datetime | None:
+        """Send one row. Returns when the rest of its chat may go, if it must wait."""
         paused = self._pacer.seconds_paused(row.chat_id)
         if paused > 0:
-            self._record(
-                row, Verdict(Kind.RATE_LIMITED, "chat paused after a 429", retry_after=paused)
-            )
-            return
+            not_before = self._rt.clock.now() + timedelta(seconds=paused)
+            await self._release([row.id], not_before)
+            return not_before
         await self._pacer.wait_turn(row.chat_id)
+        if self._stopping:
+            await self._release([row.id], None)
+            return None
+        now = self._rt.clock.now()
+        await self._write(lambda session: mark_attempt(session=session, message_id=row.id, now=now))
         message = Outgoing.from_payload(row.payload)
         try:
             sent = await self._bot.send_message(
@@ -173,35 +218,46 @@ class Sender:
                 connect_timeout=self._rt.settings.telegram.connect_timeout_seconds,
             )
         except TelegramError as exc:
-            self._record(row, classify(exc))
-            return
-        self._record_sent(row, sent)
+            return await self._record(row, classify(exc))
+        await self._record_sent(row, sent)
+        return None
 
-    def _record_sent(self, row: ClaimedMessage, sent: Message) -> None:
-        with session_scope(self._rt.engine) as session:
-            mark_sent(
+    async def _record_sent(self, row: ClaimedMessage, sent: Message) -> None:
+        now = self._rt.clock.now()
+        await self._write(
+            lambda session: mark_sent(
                 session=session,
                 message_id=row.id,
                 telegram_message_id=sent.message_id,
-                now=self._rt.clock.now(),
+                now=now,
             )
+        )
 
-    def _record(self, row: ClaimedMessage, verdict: Verdict) -> None:
-        """Write back what a failed send means for the row (and for its recipient)."""
+    async def _record(self, row: ClaimedMessage, verdict: Verdict) -> datetime | None:
+        """Write back what a failed send means; returns when the chat may go on, if it waits."""
         now = self._rt.clock.now()
-        with session_scope(self._rt.engine) as session:
+        attempts = row.attempts + 1  # counting the attempt just made
+        not_before: datetime | None = None
+
+        def write(session: Session) -> None:
+            nonlocal not_before
             if verdict.kind == Kind.DONE:
                 mark_sent(session=session, message_id=row.id, telegram_message_id=None, now=now)
-            elif verdict.kind == Kind.RATE_LIMITED:
+            elif verdict.kind in (Kind.RATE_LIMITED, Kind.FATAL):
                 wait = max(verdict.retry_after or 1.0, 1.0)
+                if verdict.kind == Kind.FATAL:
+                    wait = FATAL_PAUSE_SECONDS
+                    self._paused_until = time.monotonic() + wait
                 self._pacer.pause_chat(row.chat_id, wait)
+                not_before = now + timedelta(seconds=wait)
                 retry_later(
                     session=session,
                     message_id=row.id,
                     error=verdict.reason,
-                    due_at=now + timedelta(seconds=wait),
+                    due_at=not_before,
+                    count_attempt=False,
                 )
-            elif verdict.kind == Kind.MIGRATED and row.attempts <= 1:
+            elif verdict.kind == Kind.MIGRATED and attempts <= 1:
                 retry_later(
                     session=session,
                     message_id=row.id,
@@ -209,20 +265,16 @@ class Sender:
                     due_at=now,
                     chat_id=verdict.new_chat_id,
                 )
-            elif verdict.kind == Kind.TRANSIENT and row.attempts < MAX_TRANSIENT_ATTEMPTS:
+            elif verdict.kind == Kind.TRANSIENT and attempts < MAX_TRANSIENT_ATTEMPTS:
+                not_before = now + _backoff(attempts)
                 retry_later(
-                    session=session,
-                    message_id=row.id,
-                    error=verdict.reason,
-                    due_at=now + _backoff(row.attempts),
+                    session=session, message_id=row.id, error=verdict.reason, due_at=not_before
                 )
-            elif verdict.kind == Kind.AMBIGUOUS and not row.personal and row.attempts <= 1:
+            elif verdict.kind == Kind.AMBIGUOUS and not row.personal and attempts <= 1:
                 # Not personal (a nudge, a reminder): one more copy is better than none.
+                not_before = now + _backoff(attempts)
                 retry_later(
-                    session=session,
-                    message_id=row.id,
-                    error=verdict.reason,
-                    due_at=now + _backoff(row.attempts),
+                    session=session, message_id=row.id, error=verdict.reason, due_at=not_before
                 )
             elif verdict.kind == Kind.AMBIGUOUS:
                 mark_failed(
@@ -245,16 +297,41 @@ class Sender:
                         recipient_id=row.recipient_id,
                         now=now,
                     )
-        _log_verdict(row, verdict)
+
+        await self._write(write)
+        _log_verdict(row, attempts, verdict)
+        return not_before
+
+    async def _write(self, work: Callable[[Session], object]) -> None:
+        """A short write-back, retried a few times: a locked or briefly lost database must not
+        leave a row in limbo. If it still fails, the row stays `sending` and start-up recovery
+        (or the lease holder after us) sorts it out."""
+        for attempt in range(1, WRITE_RETRIES + 1):
+            try:
+                with session_scope(self._rt.engine) as session:
+                    work(session)
+                return
+            except Exception:
+                if attempt == WRITE_RETRIES:
+                    log.exception(
+                        "writing an outbox result failed %d times; left for recovery", attempt
+                    )
+                    return
+                await asyncio.sleep(0.1 * attempt)
 
 
 def _backoff(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter: 1, 2, 4, ... up to 5 minutes."""
+    """Exponential backoff with full jitter: up to 1, 2, 4, ... seconds, at most 5 minutes."""
     ceiling = min(300.0, 2.0 ** max(attempts - 1, 0))
     return timedelta(seconds=max(0.5, random.uniform(0, ceiling)))
 
 
-def _log_verdict(row: ClaimedMessage, verdict: Verdict) -> None:
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _log_verdict(row: ClaimedMessage, attempts: int, verdict: Verdict) -> None:
     level = logging.ERROR if verdict.kind in (Kind.OUR_BUG, Kind.FATAL) else logging.WARNING
     if verdict.kind == Kind.DONE:
         level = logging.INFO
@@ -263,7 +340,7 @@ def _log_verdict(row: ClaimedMessage, verdict: Verdict) -> None:
         "outbox row %s (%s, attempt %d): %s: %s",
         row.id,
         row.kind,
-        row.attempts,
+        attempts,
         verdict.kind,
         verdict.reason,
     )

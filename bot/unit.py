@@ -35,7 +35,7 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
     session = Session(rt.engine, expire_on_commit=False)
     try:
         if not _claim_update(session, update.update_id, now):
-            session.rollback()
+            session.commit()  # keeps the removal of a stored copy that came in again
             log.info("update %s was already handled; skipped", update.update_id)
             yield None
             return

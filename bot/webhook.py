@@ -54,8 +54,13 @@ def build_webhook_app(
             return web.Response(status=400, text="not a JSON update")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="not a Telegram update")
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception:  # python-telegram-bot cannot read it: nothing we could ever handle
+            log.warning("webhook update %s could not be parsed; refused", data["update_id"])
+            return web.Response(status=400, text="not a Telegram update")
         store_updates(rt, [data])
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        await application.update_queue.put(update)
         return web.Response(status=200, text="ok")
 
     app = web.Application(client_max_size=limit)

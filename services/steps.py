@@ -148,7 +148,7 @@ def bring_forward(unit: Unit, client: Client, traject: Traject) -> None:
     found = current_step(unit, traject)
     if found is None:
         return
-    if outbox.bring_forward(session=unit.session, key=key, now=unit.now, priority=PRIORITY_REPLY):
+    if outbox.reschedule(session=unit.session, key=key, due_at=unit.now, priority=PRIORITY_REPLY):
         _waiting_since(unit, client, traject, found[0], unit.now)
         return
     send_step(unit, client, traject, again=f":again:{unit.update_id}")

@@ -237,6 +237,9 @@ class OutboxMessage(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_column=_telegram_id())
     created_at: datetime = Field(sa_column=_utc())
     claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Set just before the request goes to Telegram: a row left `sending` without it was never
+    # attempted (safe to send); with it, Telegram may have it (the ambiguous rule applies).
+    attempted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from storage.crypto import FieldCipher
+from storage.crypto import DecryptionError, FieldCipher
 from storage.models import OutboxMessage, OutboxStatus
 
 PRIORITY_REPLY = 0  # someone is waiting for this answer
@@ -90,7 +90,9 @@ def claim_due(
 
     One conditional UPDATE ... RETURNING is the claim: a row another sender took first no
     longer matches `status = 'pending'`. On PostgreSQL, SKIP LOCKED lets two senders claim
-    different rows at the same moment instead of waiting for each other.
+    different rows at the same moment instead of waiting for each other. A claimed row is not
+    yet attempted (`attempted_at` stays empty until `mark_attempt`), so a crash now loses
+    nothing: recovery puts it back.
     """
     due = (
         select(_table.c.id)
@@ -103,7 +105,7 @@ def claim_due(
     rows = session.execute(
         update(_table)
         .where(_table.c.id.in_(due.scalar_subquery()), _table.c.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=_table.c.attempts + 1)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempted_at=None)
         .returning(
             _table.c.id,
             _table.c.chat_id,
@@ -117,20 +119,41 @@ def claim_due(
             _table.c.payload_enc,
         )
     ).all()
-    rows = sorted(rows, key=lambda row: (row.priority, row.due_at, row.id))
-    return [
-        ClaimedMessage(
-            id=row.id,
-            chat_id=row.chat_id,
-            recipient_kind=row.recipient_kind,
-            recipient_id=row.recipient_id,
-            kind=row.kind,
-            personal=row.personal,
-            attempts=row.attempts,
-            payload=json.loads(cipher.decrypt(row.payload_enc)),
+    claimed = []
+    for row in sorted(rows, key=lambda row: (row.priority, row.due_at, row.id)):
+        try:
+            payload = json.loads(cipher.decrypt(row.payload_enc))
+        except (DecryptionError, ValueError) as exc:
+            # One unreadable row (a key removed too early) must not stop every other send.
+            mark_failed(
+                session=session,
+                message_id=row.id,
+                error=f"unreadable: {exc}",
+                status=OutboxStatus.FAILED,
+            )
+            continue
+        claimed.append(
+            ClaimedMessage(
+                id=row.id,
+                chat_id=row.chat_id,
+                recipient_kind=row.recipient_kind,
+                recipient_id=row.recipient_id,
+                kind=row.kind,
+                personal=row.personal,
+                attempts=row.attempts,
+                payload=payload,
+            )
         )
-        for row in rows
-    ]
+    return claimed
+
+
+def mark_attempt(*, session: Session, message_id: int, now: datetime) -> None:
+    """The request is about to go to Telegram: from now on it may arrive."""
+    session.execute(
+        update(_table)
+        .where(_table.c.id == message_id, _table.c.status == OutboxStatus.SENDING)
+        .values(attempted_at=now, attempts=_table.c.attempts + 1)
+    )
 
 
 def mark_sent(
@@ -138,7 +161,7 @@ def mark_sent(
 ) -> None:
     session.execute(
         update(_table)
-        .where(_table.c.id == message_id)
+        .where(_table.c.id == message_id, _table.c.status == OutboxStatus.SENDING)
         .values(
             status=OutboxStatus.SENT,
             sent_at=now,
@@ -152,53 +175,87 @@ def mark_failed(*, session: Session, message_id: int, error: str, status: str) -
     """A final state: `failed` (permanent error) or `unknown` (ambiguous, not resent)."""
     session.execute(
         update(_table)
-        .where(_table.c.id == message_id)
+        .where(_table.c.id == message_id, _table.c.status == OutboxStatus.SENDING)
         .values(status=status, last_error=error[:500])
     )
 
 
 def retry_later(
-    *, session: Session, message_id: int, error: str, due_at: datetime, chat_id: int | None = None
+    *,
+    session: Session,
+    message_id: int,
+    error: str,
+    due_at: datetime,
+    chat_id: int | None = None,
+    count_attempt: bool = True,
 ) -> None:
-    """Back to `pending`, not before `due_at` (and to a new chat id after a group migration)."""
+    """Back to `pending`, not before `due_at` (to a new chat id after a group migration).
+
+    `count_attempt=False` for a 429: Telegram refused it unseen, so it does not use up the
+    attempts that decide how often a transient failure or a timeout is retried."""
     values: dict[str, Any] = {
         "status": OutboxStatus.PENDING,
         "last_error": error[:500],
         "due_at": due_at,
+        "attempted_at": None,
     }
     if chat_id is not None:
         values["chat_id"] = chat_id
-    session.execute(update(_table).where(_table.c.id == message_id).values(**values))
+    if not count_attempt:
+        values["attempts"] = _table.c.attempts - 1
+    session.execute(
+        update(_table)
+        .where(_table.c.id == message_id, _table.c.status == OutboxStatus.SENDING)
+        .values(**values)
+    )
+
+
+def release(*, session: Session, message_ids: Sequence[int], not_before: datetime | None) -> None:
+    """Claimed rows that were never attempted go back to `pending` (a stop, a failure earlier
+    in the same chat), not due before `not_before`, so the chat's order is kept."""
+    if not message_ids:
+        return
+    values: dict[str, Any] = {"status": OutboxStatus.PENDING}
+    if not_before is not None:
+        values["due_at"] = case((_table.c.due_at < not_before, not_before), else_=_table.c.due_at)
+    session.execute(
+        update(_table)
+        .where(
+            _table.c.id.in_(list(message_ids)),
+            _table.c.status == OutboxStatus.SENDING,
+            _table.c.attempted_at.is_(None),
+        )
+        .values(**values)
+    )
 
 
 def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta) -> tuple[int, int]:
-    """Rows left `sending` by a process that died: we cannot know whether Telegram got them.
+    """Rows left `sending` by a process that died.
 
-    A personal message becomes `unknown` (never resent blindly); anything else goes back to
+    Never attempted: back to `pending`. Attempted, we cannot know whether Telegram got it: a
+    personal message becomes `unknown` (never resent blindly); anything else goes back to
     `pending` and may arrive twice. Returns (requeued, marked unknown).
     """
     stale = and_(
         _table.c.status == OutboxStatus.SENDING,
         or_(_table.c.claimed_at.is_(None), _table.c.claimed_at < now - older_than),
     )
-    requeued = (
-        session.connection()
-        .execute(
-            update(_table)
-            .where(stale, _table.c.personal.is_(False))
-            .values(status=OutboxStatus.PENDING, last_error="in flight when a sender stopped")
+    attempted = _table.c.attempted_at.is_not(None)
+    connection = session.connection()
+    requeued = connection.execute(
+        update(_table)
+        .where(stale, or_(~attempted, _table.c.personal.is_(False)))
+        .values(
+            status=OutboxStatus.PENDING,
+            attempted_at=None,
+            last_error="left in flight by a sender that stopped",
         )
-        .rowcount
-    )
-    unknown = (
-        session.connection()
-        .execute(
-            update(_table)
-            .where(stale, _table.c.personal.is_(True))
-            .values(status=OutboxStatus.UNKNOWN, last_error="in flight when a sender stopped")
-        )
-        .rowcount
-    )
+    ).rowcount
+    unknown = connection.execute(
+        update(_table)
+        .where(stale, attempted, _table.c.personal.is_(True))
+        .values(status=OutboxStatus.UNKNOWN, last_error="in flight when a sender stopped")
+    ).rowcount
     return requeued, unknown
 
 
@@ -210,14 +267,20 @@ def next_due_at(*, session: Session) -> datetime | None:
     return value  # type: ignore[no-any-return]
 
 
-def bring_forward(*, session: Session, key: str, now: datetime, priority: int) -> bool:
-    """A queued message that is not yet due goes out now. False if there is no such message."""
+def reschedule(
+    *, session: Session, key: str, due_at: datetime, priority: int | None = None
+) -> bool:
+    """Move a queued message that has not gone out yet (sooner for /verder, later for a pause).
+    False if there is no such message."""
+    values: dict[str, Any] = {"due_at": due_at}
+    if priority is not None:
+        values["priority"] = priority
     moved = (
         session.connection()
         .execute(
             update(_table)
             .where(_table.c.idempotency_key == key, _table.c.status == OutboxStatus.PENDING)
-            .values(due_at=now, priority=priority)
+            .values(**values)
             .returning(_table.c.id)
         )
         .first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -12,6 +13,7 @@ from telegram.ext import Application
 
 from bot.app import runtime_of, sender_of
 from bot.clock import VirtualClock
+from bot.pacing import Pacer
 from services.messages import Button, Outgoing
 from storage.db import session_scope
 from storage.models import Client, OutboxMessage, OutboxStatus
@@ -97,7 +99,8 @@ async def test_a_429_waits_at_least_retry_after_and_then_delivers(
     sender._pacer._paused_until.clear()
     await sender.drain(limit_seconds=5)
     row = rows(offline_app)["a"]
-    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)  # a 429 is no real attempt
+    assert len(offline_request.sent()) == 2
 
 
 async def test_a_blocked_person_is_marked_unreachable_after_one_attempt(
@@ -178,16 +181,93 @@ async def test_a_read_timeout_on_a_nudge_is_resent_at_most_once(
 async def test_rows_left_in_flight_by_a_dead_process_are_recovered(
     offline_app: App, offline_request: OfflineRequest
 ) -> None:
-    queue(offline_app, message("nudge", personal=False), message("answer", personal=True))
+    queue(
+        offline_app,
+        message("nudge", chat_id=1, personal=False),
+        message("answer", chat_id=2, personal=True),
+        message("claimed answer", chat_id=3, personal=True),
+    )
     rt = runtime_of(offline_app)
+    earlier = rt.clock.now() - timedelta(minutes=1)
     with session_scope(rt.engine) as session:
         for row in session.execute(select(OutboxMessage)).scalars():
             row.status = OutboxStatus.SENDING
-            row.claimed_at = rt.clock.now() - timedelta(minutes=1)
+            row.claimed_at = earlier
+            # The first two were on their way to Telegram; the third was only claimed.
+            row.attempted_at = None if row.idempotency_key == "claimed answer" else earlier
     sender = sender_of(offline_app)
     sender.recover()
     await sender.drain(limit_seconds=5)
     found = rows(offline_app)
-    assert found["nudge"].status == OutboxStatus.SENT
-    assert found["answer"].status == OutboxStatus.UNKNOWN
+    assert found["nudge"].status == OutboxStatus.SENT  # may arrive twice: it is a nudge
+    assert found["answer"].status == OutboxStatus.UNKNOWN  # personal: never resent blindly
+    assert found["claimed answer"].status == OutboxStatus.SENT  # never attempted: safe
+    assert sorted(c.params["chat_id"] for c in offline_request.sent()) == [1, 3]
+
+
+async def test_rows_behind_a_429_in_the_same_chat_do_not_overtake_it(
+    offline_app: App, offline_request: OfflineRequest, clock: VirtualClock
+) -> None:
+    offline_request.errors["sendMessage"] = [RetryAfter(timedelta(seconds=3))]
+    queue(offline_app, message("first"), message("second"))
+    sender = sender_of(offline_app)
+    await sender.drain(limit_seconds=5)
+    found = rows(offline_app)
+    assert found["first"].status == found["second"].status == OutboxStatus.PENDING
+    assert found["second"].due_at >= found["first"].due_at
+    clock.advance(timedelta(seconds=4))
+    sender._pacer._paused_until.clear()  # real time did not pass in this test
+    await sender.drain(limit_seconds=5)
+    texts = [c.params["chat_id"] for c in offline_request.sent()]
+    assert len(texts) == 3
+    found = rows(offline_app)
+    assert found["first"].sent_at is not None and found["second"].sent_at is not None
+    assert found["first"].sent_at <= found["second"].sent_at
+    assert found["first"].telegram_message_id < found["second"].telegram_message_id  # type: ignore[operator]
+
+
+async def test_a_stop_puts_claimed_rows_back_unsent(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    queue(offline_app, *[message(f"m{i}") for i in range(5)])  # one chat: paced one by one
+    rt = runtime_of(offline_app)
+    sender = sender_of(offline_app)
+    sender._pacer = Pacer(rt.settings.pacing.model_copy(update={"per_chat_per_second": 2.0}))
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    found = rows(offline_app)
+    sent = [k for k, r in found.items() if r.status == OutboxStatus.SENT]
+    waiting = [k for k, r in found.items() if r.status == OutboxStatus.PENDING]
+    assert sent and waiting and len(sent) + len(waiting) == 5
+    assert all(found[k].attempted_at is None for k in waiting)
+    assert len(offline_request.sent()) == len(sent)
+
+
+async def test_a_database_hiccup_does_not_stop_the_sender(
+    offline_app: App, offline_request: OfflineRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.sender as sender_module
+
+    calls = {"n": 0}
+    real = sender_module.claim_due
+
+    def flaky(**kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database is locked")
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sender_module, "claim_due", flaky)
+    queue(offline_app, message("a"))
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender_of(offline_app).run(stop))
+    for _ in range(50):
+        if offline_request.sent():
+            break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(running, 5)
     assert len(offline_request.sent()) == 1

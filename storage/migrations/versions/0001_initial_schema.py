@@ -69,6 +69,7 @@ def upgrade() -> None:
     sa.Column('telegram_message_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('claimed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key'))
