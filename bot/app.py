@@ -71,17 +71,22 @@ def build_application(
     application.bot_data["runtime"] = rt
     application.bot_data["sender"] = Sender(rt, application.bot)
 
-    # Updates, most specific first; the last handler takes whatever is left.
-    application.add_handler(CommandHandler("start", basics.start))
-    application.add_handler(CommandHandler("help", basics.help_command))
-    application.add_handler(CommandHandler("verder", basics.carry_on))
-    application.add_handler(CommandHandler("pauze", basics.pause))
-    application.add_handler(CommandHandler("stop", basics.stop))
-    application.add_handler(CommandHandler("privacy", basics.privacy))
-    application.add_handler(CommandHandler("nieuw", basics.new_invite))
-    application.add_handler(MessageHandler(filters.COMMAND, basics.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, basics.text))
-    application.add_handler(MessageHandler(filters.VOICE | filters.PHOTO, basics.media))
+    # Updates, most specific first; the last handler takes whatever is left. Only new messages
+    # count: an edit of an old message must not answer a step, raise an alert or ask again.
+    new = filters.UpdateType.MESSAGE
+    for command, handler in (
+        ("start", basics.start),
+        ("help", basics.help_command),
+        ("verder", basics.carry_on),
+        ("pauze", basics.pause),
+        ("stop", basics.stop),
+        ("privacy", basics.privacy),
+        ("nieuw", basics.new_invite),
+    ):
+        application.add_handler(CommandHandler(command, handler, filters=new))
+    application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, basics.text))
+    application.add_handler(MessageHandler(new & (filters.VOICE | filters.PHOTO), basics.media))
     application.add_handler(CallbackQueryHandler(buttons.button))
     application.add_handler(TypeHandler(Update, basics.everything_else))
     application.add_error_handler(on_error)

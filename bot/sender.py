@@ -20,6 +20,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -37,6 +38,7 @@ from storage.models import OutboxStatus
 from storage.outbox import (
     ClaimedMessage,
     claim_due,
+    drop_claimed,
     mark_attempt,
     mark_failed,
     mark_sent,
@@ -53,6 +55,17 @@ IN_FLIGHT_GRACE = timedelta(seconds=0)
 # After "invalid token" nothing can be sent; wait this long before trying again.
 FATAL_PAUSE_SECONDS = 60.0
 WRITE_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class After:
+    """What a send means for the rest of its chat's queue."""
+
+    wait_until: datetime | None = None  # they may not go before this (429, retry)
+    chat_gone: bool = False  # blocked, kicked, not found: they will never go
+
+
+GO_ON = After()
 
 
 class Sender:
@@ -161,18 +174,18 @@ class Sender:
         """Send one chat's rows in order. When a row must wait (429, a retry), the rows behind it
         go back to the database not due before it, so they never overtake it."""
         queue = self._queues[chat_id]
-        not_before: datetime | None = None
+        after = GO_ON
         try:
             while queue and not self._stopping:
                 row = queue.popleft()
                 try:
-                    not_before = await self._send_one(row)
+                    after = await self._send_one(row)
                 except Exception:  # a bug here must not stop the other chats
                     log.exception("unexpected error sending outbox row %s", row.id)
                 finally:
                     self._in_flight -= 1
                     self._slot_freed.set()
-                if not_before is not None:
+                if after != GO_ON:
                     break
         finally:
             # Rows this worker will not send now go back to the database. The worker stays
@@ -183,7 +196,10 @@ class Sender:
                 queue.clear()
                 self._in_flight -= len(leftovers)
                 self._slot_freed.set()
-                await self._release(leftovers, not_before)
+                if after.chat_gone:
+                    await self._drop(leftovers)
+                else:
+                    await self._release(leftovers, after.wait_until)
             del self._workers[chat_id]
             del self._queues[chat_id]
 
@@ -193,17 +209,23 @@ class Sender:
 
         await self._write(work)
 
-    async def _send_one(self, row: ClaimedMessage) -> datetime | None:
-        """Send one row. Returns when the rest of its chat may go, if it must wait."""
+    async def _drop(self, message_ids: list[int]) -> None:
+        def work(session: Session) -> None:
+            drop_claimed(session=session, message_ids=message_ids, reason="recipient unreachable")
+
+        await self._write(work)
+
+    async def _send_one(self, row: ClaimedMessage) -> After:
+        """Send one row; say what that means for the rest of its chat."""
         paused = self._pacer.seconds_paused(row.chat_id)
         if paused > 0:
             not_before = self._rt.clock.now() + timedelta(seconds=paused)
             await self._release([row.id], not_before)
-            return not_before
+            return After(wait_until=not_before)
         await self._pacer.wait_turn(row.chat_id)
         if self._stopping:
             await self._release([row.id], None)
-            return None
+            return GO_ON
         now = self._rt.clock.now()
         await self._write(lambda session: mark_attempt(session=session, message_id=row.id, now=now))
         message = Outgoing.from_payload(row.payload)
@@ -220,7 +242,7 @@ class Sender:
         except TelegramError as exc:
             return await self._record(row, classify(exc))
         await self._record_sent(row, sent)
-        return None
+        return GO_ON
 
     async def _record_sent(self, row: ClaimedMessage, sent: Message) -> None:
         now = self._rt.clock.now()
@@ -233,8 +255,8 @@ class Sender:
             )
         )
 
-    async def _record(self, row: ClaimedMessage, verdict: Verdict) -> datetime | None:
-        """Write back what a failed send means; returns when the chat may go on, if it waits."""
+    async def _record(self, row: ClaimedMessage, verdict: Verdict) -> After:
+        """Write back what a failed send means, for the row and for the rest of its chat."""
         now = self._rt.clock.now()
         attempts = row.attempts + 1  # counting the attempt just made
         not_before: datetime | None = None
@@ -300,7 +322,7 @@ class Sender:
 
         await self._write(write)
         _log_verdict(row, attempts, verdict)
-        return not_before
+        return After(wait_until=not_before, chat_gone=verdict.kind == Kind.RECIPIENT_GONE)
 
     async def _write(self, work: Callable[[Session], object]) -> None:
         """A short write-back, retried a few times: a locked or briefly lost database must not

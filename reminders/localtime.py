@@ -44,3 +44,10 @@ def parse_clock(text: str) -> time:
     """ "08:30" -> time(8, 30)."""
     hours, minutes = (int(part) for part in text.split(":"))
     return time(hours, minutes)
+
+
+def plus_local_days(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """`days` calendar days later on the local wall clock ("Friday 15:30" + 3 = "Monday 15:30"),
+    also across a clock change, where 3 x 24 hours would be an hour off."""
+    local = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=zone).astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reminders.localtime import next_day_at, next_occurrence
+from reminders.localtime import next_day_at, next_occurrence, plus_local_days
 
 # Local times. The afternoon is after school; no moment falls in the default quiet hours.
 MOMENTS: dict[str, time] = {
@@ -30,5 +30,5 @@ def nudge_at(
 ) -> datetime:
     """When a step that waits has waited long enough: the first preferred moment after
     `stall_days` days. A nudge at the moment they chose is a nudge at a good moment."""
-    waited = step_sent_at + timedelta(days=stall_days)
+    waited = plus_local_days(step_sent_at, stall_days, zone)
     return next_occurrence(waited - timedelta(seconds=1), moment_time(moment), zone)

@@ -9,6 +9,7 @@ Nothing a client writes is dropped: every message becomes a Reply (text encrypte
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from content.telegram_text import clip
@@ -31,6 +32,8 @@ from storage.models import (
     TrajectStatus,
 )
 from storage.outbox import PRIORITY_REPLY
+
+log = logging.getLogger(__name__)
 
 PAUSE = timedelta(days=7)
 RELAY_LIMIT = 3500  # UTF-16 units of a client's text in a relayed message (Telegram: 4096)
@@ -128,6 +131,11 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
 
 def _crisis(unit: Unit, client: Client, text: str) -> None:
     reply = replies.keep(unit, client, kind="crisis", text=text)
+    _alert(unit, client, reply.id or 0, text)
+
+
+def _alert(unit: Unit, client: Client, reply_id: int, text: str) -> None:
+    """Help numbers to the client at once; the professional alerted."""
     professional = professional_of(unit, client)
     to_client(
         unit,
@@ -135,12 +143,12 @@ def _crisis(unit: Unit, client: Client, text: str) -> None:
         kind="crisis",
         text=unit.render("crisis", client.language, professional=professional.name),
     )
-    to_professional(
+    alerted = to_professional(
         unit,
         professional,
         kind="alert",
         priority=PRIORITY_REPLY,
-        key=f"alert:{reply.id}",
+        key=f"alert:{reply_id}",
         text=unit.render(
             "crisis_alert",
             professional.language,
@@ -148,7 +156,17 @@ def _crisis(unit: Unit, client: Client, text: str) -> None:
             text=clip(text, RELAY_LIMIT),
         ),
     )
-    audit(unit, actor=("client", client.id), action="crisis_alert", subject=("client", client.id))
+    if not alerted:
+        # No chat with the professional (revoked, or never opened their link). Stand-ins come
+        # with the bridge issue; until then this must at least be loud in the log.
+        log.error("crisis alert for client %s has no professional to go to", client.id)
+    audit(
+        unit,
+        actor=("client", client.id),
+        action="crisis_alert",
+        subject=("client", client.id),
+        detail=None if alerted else "professional unreachable",
+    )
 
 
 def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> None:
@@ -172,7 +190,7 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
     unit.session.add(question)
     unit.session.flush()
     assert note.text_enc is not None
-    to_professional(
+    relayed = to_professional(
         unit,
         professional,
         kind="question",
@@ -184,7 +202,11 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
             text=clip(unit.cipher.decrypt(note.text_enc), RELAY_LIMIT),
         ),
     )
-    unit.edit_pressed(unit.render("question_sent", client.language, professional=professional.name))
+    template = "question_sent"
+    if not relayed:
+        log.error("question %s has no professional to go to", question.id)
+        template = "question_undeliverable"
+    unit.edit_pressed(unit.render(template, client.language, professional=professional.name))
     unit.answer_callback()
 
 
@@ -235,10 +257,10 @@ def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
 
 
 def pause(unit: Unit, client: Client) -> None:
-    client.paused_until = unit.now + PAUSE
+    client.paused_until = until = unit.now + PAUSE
     traject = onboarding.active_traject(unit, client)
-    if traject is not None and traject.next_nudge_at is not None:
-        traject.next_nudge_at = max(traject.next_nudge_at, client.paused_until)
+    if traject is not None:
+        steps.postpone(unit, client, traject, until)
     to_client(
         unit,
         client,
@@ -312,11 +334,19 @@ def show_help(unit: Unit, client: Client) -> None:
     )
 
 
-def media(unit: Unit, client: Client, *, kind: str, file_id: str) -> None:
-    """A voice note or photo: kept (Telegram's file id only) and the client told what happens."""
+def media(
+    unit: Unit, client: Client, *, kind: str, file_id: str, caption: str | None = None
+) -> None:
+    """A voice note or photo: kept (Telegram's file id and the caption, encrypted) and the client
+    told what happens. A caption meets the crisis check like any text."""
     client.last_activity_at = unit.now
     traject = onboarding.active_traject(unit, client)
-    replies.keep(unit, client, kind=kind, traject=traject, value=file_id[:64])
+    reply = replies.keep(
+        unit, client, kind=kind, traject=traject, value=file_id[:64], text=caption or None
+    )
+    if caption and unit.content.safety.matches(caption):
+        _alert(unit, client, reply.id or 0, caption)
+        return
     to_client(
         unit,
         client,

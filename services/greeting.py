@@ -64,7 +64,17 @@ def show_panel(unit: Unit, person: Person, callback: Callback, *, organisation: 
     unit.answer_callback()
 
 
-def answer_stranger_text(unit: Unit, person: Person, *, organisation: str) -> None:
+def answer_stranger_text(unit: Unit, person: Person, text: str, *, organisation: str) -> None:
+    """What someone we do not know wrote: not stored; the help numbers first if it sounds
+    like a crisis, else how to begin."""
+    if unit.content.safety.matches(text):
+        to_person(
+            unit,
+            person,
+            kind="crisis",
+            message=plain(unit.render("crisis_stranger", person.language)),
+        )
+        return
     to_person(
         unit,
         person,

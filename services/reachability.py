@@ -7,13 +7,15 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session
 
+from storage import outbox
 from storage.models import Client, Professional, RecipientKind
 
 
 def recipient_gone(
     *, session: Session, recipient_kind: str, recipient_id: int | None, now: datetime
 ) -> None:
-    """Mark them unreachable: no more nudges or sends until they press Start again."""
+    """Mark them unreachable: no more nudges or sends until they press Start again; whatever
+    was still waiting for them is dropped (each would only earn another 403)."""
     if recipient_id is None:
         return
     model: type[Client] | type[Professional]
@@ -23,6 +25,12 @@ def recipient_gone(
         model = Professional
     else:
         return
+    outbox.cancel_pending(
+        session=session,
+        recipient_kind=recipient_kind,
+        recipient_id=recipient_id,
+        reason="recipient unreachable",
+    )
     session.execute(
         update(model)
         .where(model.id == recipient_id, model.unreachable_since.is_(None))  # type: ignore[arg-type, union-attr]

@@ -152,3 +152,16 @@ def bring_forward(unit: Unit, client: Client, traject: Traject) -> None:
         _waiting_since(unit, client, traject, found[0], unit.now)
         return
     send_step(unit, client, traject, again=f":again:{unit.update_id}")
+
+
+def postpone(unit: Unit, client: Client, traject: Traject, until: datetime) -> None:
+    """A pause: a step planned before `until` waits until then, and so does its nudge."""
+    found = current_step(unit, traject)
+    if found is None:
+        return
+    key = f"step:{traject.id}:{traject.step_index}"
+    planned = traject.step_sent_at is not None and traject.step_sent_at > unit.now
+    if planned and outbox.reschedule(session=unit.session, key=key, due_at=until):
+        _waiting_since(unit, client, traject, found[0], until)
+    elif traject.next_nudge_at is not None:
+        traject.next_nudge_at = max(traject.next_nudge_at, until)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from storage.models import Invite
+from storage.models import Invite, Professional
 
 INVITE_VALID_FOR = timedelta(days=7)
 
@@ -55,6 +55,11 @@ def usable_invite(*, session: Session, token: str, now: datetime) -> Invite | No
     invite = session.exec(select(Invite).where(Invite.token_hash == hash_token(token))).first()
     if invite is None or invite.used_at or invite.revoked_at or invite.expires_at <= now:
         return None
+    if invite.professional_id is not None:
+        # An invite dies with the professional behind it: nobody would read the answers.
+        professional = session.get(Professional, invite.professional_id)
+        if professional is None or professional.revoked_at is not None:
+            return None
     return invite
 
 

@@ -229,6 +229,21 @@ def release(*, session: Session, message_ids: Sequence[int], not_before: datetim
     )
 
 
+def drop_claimed(*, session: Session, message_ids: Sequence[int], reason: str) -> None:
+    """Claimed rows that will never go (their chat is gone): `failed`, never attempted."""
+    if not message_ids:
+        return
+    session.execute(
+        update(_table)
+        .where(
+            _table.c.id.in_(list(message_ids)),
+            _table.c.status == OutboxStatus.SENDING,
+            _table.c.attempted_at.is_(None),
+        )
+        .values(status=OutboxStatus.FAILED, last_error=reason)
+    )
+
+
 def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta) -> tuple[int, int]:
     """Rows left `sending` by a process that died.
 

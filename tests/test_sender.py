@@ -271,3 +271,16 @@ async def test_a_database_hiccup_does_not_stop_the_sender(
     stop.set()
     await asyncio.wait_for(running, 5)
     assert len(offline_request.sent()) == 1
+
+
+async def test_after_a_403_nothing_else_is_tried_for_that_person(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    rt = runtime_of(offline_app)
+    with session_scope(rt.engine) as session:
+        client_id = make_client(session).id
+    offline_request.errors["sendMessage"] = [Forbidden("Forbidden: bot was blocked by the user")]
+    queue(offline_app, *[message(f"m{i}", recipient_id=client_id) for i in range(3)])
+    await sender_of(offline_app).drain(limit_seconds=5)
+    assert len(offline_request.sent()) == 1
+    assert {row.status for row in rows(offline_app).values()} == {OutboxStatus.FAILED}

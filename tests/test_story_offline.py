@@ -15,9 +15,19 @@ from telegram.ext import Application, ContextTypes
 
 from bot.app import runtime_of, sender_of, sweep_tick
 from bot.clock import VirtualClock
+from bot.inbound import store_updates
 from services.admin import invite_professional
 from storage.db import session_scope
-from storage.models import Client, ConsentRecord, Invite, Question, Reply, Traject
+from storage.models import (
+    Client,
+    ConsentRecord,
+    InboundUpdate,
+    Invite,
+    Professional,
+    Question,
+    Reply,
+    Traject,
+)
 from tests.offline import Call, OfflineRequest, make_press_update, make_text_update, user
 
 App = Application  # type: ignore[type-arg]
@@ -225,3 +235,82 @@ async def test_stop_ends_all_messages_and_tells_the_professional(story: Story) -
     assert any("Sanne heeft /stop getypt" in t for t in texts(calls))
     story.clock.advance(timedelta(days=5))
     assert texts(await story.tick(), chat=7001) == []  # no planned step, no nudge
+
+
+async def onboarded(story: Story) -> Call:
+    """Mirjam and Sanne set up; Sanne has chosen a moment. Returns step 1."""
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    calls = await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    [moment] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
+    calls = await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
+    [step1] = [c for c in calls if c.method == "sendMessage"]
+    return step1
+
+
+async def test_an_edited_message_has_no_second_effect(story: Story) -> None:
+    await onboarded(story)
+    original = make_text_update("ik wil er niet meer zijn", from_user=PUPIL)
+    await story.app.process_update(Update.de_json(original, story.app.bot))
+    first = await story.flush()
+    assert any(c.params.get("chat_id") == 5001 for c in first)  # the alert
+    edited = {
+        "update_id": original["update_id"] + 1000,
+        "edited_message": {**original["message"], "edit_date": 1},
+    }
+    await story.app.process_update(Update.de_json(edited, story.app.bot))
+    assert await story.flush() == []
+    assert story.rows(Reply) == 1
+
+
+async def test_a_pause_holds_back_a_planned_step(story: Story) -> None:
+    step1 = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2: tomorrow 15:30
+    assert any("pauze" in t.lower() for t in texts(await story.say(PUPIL, "/pauze")))
+    story.clock.advance(timedelta(days=3))
+    assert texts(await story.tick(), chat=7001) == []
+    story.clock.advance(timedelta(days=5))  # past the week
+    calls = await story.tick()
+    assert any("Let op je gedachten" in t for t in texts(calls, chat=7001))
+
+
+async def test_a_stranger_writing_a_crisis_phrase_gets_the_help_numbers(story: Story) -> None:
+    [answer] = texts(await story.say(user(8001, "Onbekend"), "ik wil dood"))
+    assert "113" in answer and "0800-0113" in answer and "112" in answer
+    assert story.rows(Reply) == 0 and story.rows(Client) == 0
+
+
+async def test_a_photo_caption_meets_the_crisis_check(story: Story) -> None:
+    await onboarded(story)
+    update = make_text_update("", from_user=PUPIL)
+    message = update["message"]
+    del message["text"]
+    message["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}]
+    message["caption"] = "ik wil niet meer leven"
+    await story.app.process_update(Update.de_json(update, story.app.bot))
+    calls = await story.flush()
+    assert any("Let op: Sanne" in t for t in texts(calls, chat=5001))
+    assert any("113" in t for t in texts(calls, chat=7001))
+    with session_scope(runtime_of(story.app).engine) as session:
+        [kind] = session.execute(select(Reply.kind)).scalars().all()
+    assert kind == "photo"
+
+
+async def test_an_invite_of_a_revoked_professional_no_longer_works(story: Story) -> None:
+    token = await professional_and_pupil_link(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        for professional in session.execute(select(Professional)).scalars():
+            professional.revoked_at = story.clock.now()
+    [answer] = texts(await story.say(PUPIL, f"/start {token}"))
+    assert "werkt niet (meer)" in answer
+
+
+async def test_a_redelivered_update_still_clears_its_stored_copy(story: Story) -> None:
+    update = make_text_update("/start", from_user=PUPIL)
+    rt = runtime_of(story.app)
+    store_updates(rt, [update])
+    await story.app.process_update(Update.de_json(update, story.app.bot))
+    store_updates(rt, [update])  # a webhook retry that raced the handler
+    await story.app.process_update(Update.de_json(update, story.app.bot))
+    assert story.rows(InboundUpdate) == 0
+    assert len(texts(await story.flush())) == 1

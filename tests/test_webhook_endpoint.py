@@ -93,3 +93,13 @@ async def test_stored_payloads_are_encrypted(
     with session_scope(runtime_of(offline_app).engine) as session:
         [payload] = session.execute(select(InboundUpdate.payload_enc)).scalars().all()
     assert "alleen" not in payload
+
+
+async def test_an_update_python_telegram_bot_cannot_read_is_refused_unstored(
+    offline_app: App,
+    http: TestClient,  # type: ignore[type-arg]
+) -> None:
+    broken = {"update_id": 5, "message": {"text": "no chat, no date"}}
+    response = await http.post("/", json=broken, headers={SECRET_HEADER: "test-secret"})
+    assert response.status == 400
+    assert stored(offline_app) == 0

@@ -114,7 +114,7 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             professionals.professional_text(unit, who)
         else:
             log.info("a person we do not know wrote %d characters; not stored", len(written))
-            greeting.answer_stranger_text(unit, person, organisation=rt.organisation_name)
+            greeting.answer_stranger_text(unit, person, written, organisation=rt.organisation_name)
 
     await in_unit(update, context, work)
 
@@ -131,14 +131,17 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if message.photo
         else ("media", "")
     )
+    caption = message.caption
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Client):
-            clients.media(unit, who, kind=kind, file_id=file_id)
+            clients.media(unit, who, kind=kind, file_id=file_id, caption=caption)
         elif isinstance(who, Professional):
             professionals.professional_text(unit, who)
         else:
-            greeting.answer_stranger_text(unit, person, organisation=rt.organisation_name)
+            greeting.answer_stranger_text(
+                unit, person, caption or "", organisation=rt.organisation_name
+            )
 
     await in_unit(update, context, work)
 

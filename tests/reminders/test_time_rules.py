@@ -133,6 +133,21 @@ def test_nudge_at(label: str, sent_local: str, days: int, moment: str, expected_
     assert nudge_at(local(sent_local), days, moment, AMS) == local(expected_local), label
 
 
+@pytest.mark.parametrize(
+    ("label", "sent_utc", "expected_utc"),
+    [
+        # Given in UTC, as the database gives them: the days are local days all the same.
+        ("across spring change", "2026-03-27T14:30", "2026-03-30T13:30"),  # 15:30 both sides
+        ("across autumn change", "2026-10-23T13:30", "2026-10-26T14:30"),
+        ("no change", "2026-03-02T14:30", "2026-03-05T14:30"),
+    ],
+)
+def test_nudge_at_counts_local_days_from_utc_inputs(
+    label: str, sent_utc: str, expected_utc: str
+) -> None:
+    assert nudge_at(utc(sent_utc), 3, "afternoon", AMS) == utc(expected_utc), label
+
+
 def test_next_day_at_crosses_midnight_in_local_time() -> None:
     # 00:30 local on 3 March is still 2 March in UTC; "the next day" is local.
     assert next_day_at(local("2026-03-03T00:30"), time(9), AMS) == local("2026-03-04T09:00")
