@@ -48,7 +48,7 @@ def build_application(
         settings=settings,
         clock=clock,
         engine=make_engine(settings.database.url),
-        content=load_content(settings.content.extra_dirs),
+        content=load_content(settings.content.extra_dirs, settings.content.video_links),
         cipher=FieldCipher(settings.require_encryption_keys()),
         organisation_name=settings.organisation.name,
     )
@@ -78,6 +78,8 @@ def build_application(
         ("start", basics.start),
         ("help", basics.help_command),
         ("verder", basics.carry_on),
+        ("oefening", basics.exercise_now),
+        ("voortgang", basics.progress),
         ("pauze", basics.pause),
         ("stop", basics.stop),
         ("privacy", basics.privacy),

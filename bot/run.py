@@ -27,7 +27,17 @@ from bot.webhook import build_webhook_app
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "verder", "pauze", "privacy", "stop", "nieuw")
+COMMANDS = (
+    "start",
+    "help",
+    "oefening",
+    "verder",
+    "voortgang",
+    "pauze",
+    "privacy",
+    "stop",
+    "nieuw",
+)
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 

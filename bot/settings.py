@@ -156,6 +156,25 @@ class ContentSettings(_Section):
     # Extra folders with learning lines and templates of this organisation. They are layered over
     # the shipped content: a file with the same name replaces the shipped one.
     extra_dirs: tuple[str, ...] = ()
+    # The organisation's own videos: "line.step" = "https://...", replacing a step's video_url.
+    video_links: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("video_links")
+    @classmethod
+    def _video_links(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, url in value.items():
+            if not re.match(r"^[a-z0-9_-]+\.[a-z0-9_-]+$", key):
+                raise ValueError(f"expected keys like faalangst.wat-is-het, not {key!r}")
+            if not re.match(r"^https://\S+$", url):
+                raise ValueError(f"expected an https link for {key}")
+        return value
+
+
+class PrivacySettings(_Section):
+    # Voice notes and photos clients send: by default only what and when is logged. With
+    # keep_media the file itself is kept too, encrypted, up to media_max_bytes.
+    keep_media: bool = False
+    media_max_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
 
 
 class Secrets(BaseModel):
@@ -176,6 +195,7 @@ class Settings(BaseModel):
     jobs: JobsSettings = JobsSettings()
     organisation: OrganisationSettings = OrganisationSettings()
     content: ContentSettings = ContentSettings()
+    privacy: PrivacySettings = PrivacySettings()
     secrets: Secrets = Field(default_factory=Secrets, exclude=True)
     source: str = Field(default="(defaults)", exclude=True)
 

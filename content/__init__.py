@@ -6,7 +6,7 @@ naming every file and key that is wrong. Nothing here imports `telegram`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +29,37 @@ class Content:
         return self.lines[key]
 
 
-def load_content(extra_dirs: Sequence[str | Path] = ()) -> Content:
+def load_content(
+    extra_dirs: Sequence[str | Path] = (), video_links: Mapping[str, str] | None = None
+) -> Content:
     directories = content_dirs(extra_dirs)
-    lines = require_lines(directories)
+    lines = with_videos(require_lines(directories), video_links or {})
     renderer = require_renderer(directories)
     safety, safety_problems = load_safety(directories)
     notice_version, notice_problems = load_notice_version(directories)
     if safety_problems or notice_problems:
         raise ContentError(safety_problems + notice_problems)
     return Content(lines=lines, renderer=renderer, safety=safety, notice_version=notice_version)
+
+
+def with_videos(lines: dict[str, Line], video_links: Mapping[str, str]) -> dict[str, Line]:
+    """The organisation's own video links (`[content] video_links`) in place of the shipped."""
+    problems = []
+    for key, url in video_links.items():
+        line_key, _, step_key = key.partition(".")
+        line = lines.get(line_key)
+        step = line.step(step_key) if line else None
+        if line is None or step is None:
+            problems.append(
+                Problem(
+                    "[content] video_links", key, "no such line.step; see `duwtje content list`"
+                )
+            )
+            continue
+        steps = tuple(
+            s.model_copy(update={"video_url": url}) if s is step else s for s in line.steps
+        )
+        lines[line_key] = line.model_copy(update={"steps": steps})
+    if problems:
+        raise ContentError(problems)
+    return lines

@@ -70,16 +70,50 @@ class Scale(_Model):
         return range(self.min, self.max + 1)
 
 
+class ItemKind(StrEnum):
+    SCALE = "scale"
+    CHOICE = "choice"
+    TEXT = "text"
+
+
+class CheckinItem(_Model):
+    """One question of a check-in: a scale (the usual), a choice, or a few words."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    kind: ItemKind = ItemKind.SCALE
+    text: Text
+    scale: Scale | None = None
+    options: tuple[Option, ...] = ()
+
+    @model_validator(mode="after")
+    def _fields(self) -> CheckinItem:
+        if self.kind == ItemKind.SCALE and self.scale is None:
+            raise ValueError("a scale item needs a scale")
+        if self.kind == ItemKind.CHOICE and not 2 <= len(self.options) <= 8:
+            raise ValueError("a choice item needs 2 to 8 options")
+        if self.kind != ItemKind.CHOICE and self.options:
+            raise ValueError("only a choice item has options")
+        return self
+
+
 class Step(_Model):
     key: str = Field(pattern=KEY_PATTERN)
     kind: StepKind
     audience: Audience = Audience.CLIENT
+    # A together step whose answers the pupil and the parent may see of each other.
+    shared: bool = False
     title: Text
     text: Text
     question: Text | None = None  # the reflection question of an exercise, or the question asked
     video_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    picture: str | None = Field(default=None, pattern=r"^(https://\S+|[a-z0-9_-]+\.(png|jpg))$")
     options: tuple[Option, ...] = ()
     scale: Scale | None = None
+    items: tuple[CheckinItem, ...] = ()  # a check-in's questions, asked one by one
+    # Days after the previous step is done before this one comes (at the client's moment).
+    wait_days: int = Field(default=1, ge=0, le=28)
+    # A check-in with every_days comes back on that schedule, next to the steps in order.
+    every_days: int | None = Field(default=None, ge=1, le=60)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Step:
@@ -87,23 +121,39 @@ class Step(_Model):
             raise ValueError("a choice step needs 2 to 8 options")
         if self.kind != StepKind.CHOICE and self.options:
             raise ValueError("only a choice step has options")
-        if self.kind in (StepKind.SCALE, StepKind.CHECKIN) and self.scale is None:
-            raise ValueError(f"a {self.kind} step needs a scale")
+        if self.kind == StepKind.SCALE and self.scale is None:
+            raise ValueError("a scale step needs a scale")
+        if self.kind == StepKind.CHECKIN and not 1 <= len(self.items) <= 8:
+            raise ValueError("a check-in step needs 1 to 8 items")
+        if self.kind != StepKind.CHECKIN and (self.items or self.every_days):
+            raise ValueError("only a check-in step has items and every_days")
         if self.kind == StepKind.QUESTION and self.question is None:
             raise ValueError("a question step needs a question")
-        keys = [option.key for option in self.options]
-        if len(set(keys)) != len(keys):
-            raise ValueError("option keys must be unique within the step")
+        if self.shared and self.audience != Audience.TOGETHER:
+            raise ValueError("only a together step can be shared")
+        for name, keys in (
+            ("option", [o.key for o in self.options]),
+            ("item", [i.key for i in self.items]),
+        ):
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"{name} keys must be unique within the step")
         return self
+
+    @property
+    def recurring(self) -> bool:
+        return self.every_days is not None
 
     def context(self, language: str, line: Line) -> dict[str, Any]:
         """The values the `step` template shows for this step."""
+        in_order = line.sequence()
         return {
             "line_title": line.title.get(language),
-            "number": line.steps.index(self) + 1,
-            "total": len(line.steps),
+            "number": in_order.index(self) + 1 if self in in_order else 0,
+            "total": len(in_order),
             "kind": str(self.kind),
             "together": self.audience == Audience.TOGETHER,
+            "parent": False,  # True in the copy a linked parent gets
+            "shared": self.shared,
             "title": self.title.get(language),
             "text": self.text.get(language),
             "question": self.question.get(language) if self.question else None,
@@ -133,10 +183,19 @@ class Line(_Model):
         duplicates = sorted({key for key in keys if keys.count(key) > 1})
         if duplicates:
             raise ValueError(f"step keys must be unique; repeated: {', '.join(duplicates)}")
+        if not self.sequence():
+            raise ValueError("a line needs at least one step that is not a recurring check-in")
         return self
 
     def step(self, key: str) -> Step | None:
         return next((step for step in self.steps if step.key == key), None)
+
+    def sequence(self) -> list[Step]:
+        """The steps done one after the other (recurring check-ins come on their own clock)."""
+        return [step for step in self.steps if not step.recurring]
+
+    def recurring(self) -> list[Step]:
+        return [step for step in self.steps if step.recurring]
 
 
 def load_lines(directories: Iterable[Path]) -> tuple[dict[str, Line], list[Problem]]:

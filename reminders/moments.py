@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reminders.localtime import next_day_at, next_occurrence, plus_local_days
+from reminders.localtime import at_local, local_date, next_occurrence, plus_local_days
 
 # Local times. The afternoon is after school; no moment falls in the default quiet hours.
 MOMENTS: dict[str, time] = {
@@ -14,15 +15,46 @@ MOMENTS: dict[str, time] = {
     "evening": time(19, 30),
 }
 DEFAULT_MOMENT = "afternoon"
+_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
+
+
+def parse_moment(text: str) -> str | None:
+    """A time a client typed ("16:45", "7.30") as "HH:MM", or None if it is not a time."""
+    found = _CLOCK.match(text)
+    if not found:
+        return None
+    return f"{int(found.group(1)):02d}:{found.group(2)}"
 
 
 def moment_time(moment: str | None) -> time:
-    return MOMENTS.get(moment or DEFAULT_MOMENT, MOMENTS[DEFAULT_MOMENT])
+    """The local time of a moment: a named one, a chosen "HH:MM", or the afternoon."""
+    if moment in MOMENTS:
+        return MOMENTS[moment]
+    parsed = parse_moment(moment or "")
+    if parsed:
+        hours, minutes = parsed.split(":")
+        return time(int(hours), int(minutes))
+    return MOMENTS[DEFAULT_MOMENT]
+
+
+def step_at(done_at: datetime, wait_days: int, moment: str | None, zone: ZoneInfo) -> datetime:
+    """When the next step comes: right away (0 days), else `wait_days` local days later at the
+    client's moment."""
+    if wait_days <= 0:
+        return done_at
+    return at_local(
+        local_date(done_at, zone) + timedelta(days=wait_days), moment_time(moment), zone
+    )
 
 
 def next_step_at(done_at: datetime, moment: str | None, zone: ZoneInfo) -> datetime:
-    """A step is done: the next one comes the next day at the client's moment."""
-    return next_day_at(done_at, moment_time(moment), zone)
+    """The next day at the client's moment."""
+    return step_at(done_at, 1, moment, zone)
+
+
+def next_moment(after: datetime, moment: str | None, zone: ZoneInfo) -> datetime:
+    """The client's next moment strictly after `after` ("later" snoozes to it)."""
+    return next_occurrence(after, moment_time(moment), zone)
 
 
 def nudge_at(

@@ -10,10 +10,10 @@ Nothing a client writes is dropped: every message becomes a Reply (text encrypte
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
+from content.lines import Step, StepKind
 from content.telegram_text import clip
-from services import onboarding, replies, steps
+from services import checkins, journey, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -35,7 +35,6 @@ from storage.outbox import PRIORITY_REPLY
 
 log = logging.getLogger(__name__)
 
-PAUSE = timedelta(days=7)
 RELAY_LIMIT = 3500  # UTF-16 units of a client's text in a relayed message (Telegram: 4096)
 
 
@@ -57,22 +56,28 @@ def welcome_back(unit: Unit, client: Client) -> None:
             "welcome_back", client.language, professional=professional_of(unit, client).name
         ),
     )
-    if client.preferred_moment is None:
-        to_client(
-            unit,
-            client,
-            kind="moment",
-            text=unit.render("choose_moment", client.language),
-            buttons=onboarding.moment_buttons(unit, client.language),
-        )
+    traject = steps.active_traject(unit, client)
+    if client.preferred_moment is None and traject is not None and traject.client_id == client.id:
+        ask_moment(unit, client)
         return
     carry_on(unit, client)
 
 
+def ask_moment(unit: Unit, client: Client) -> None:
+    to_client(
+        unit,
+        client,
+        kind="moment",
+        text=unit.render("choose_moment", client.language),
+        buttons=journey.moment_buttons(unit, client.language),
+    )
+
+
 def carry_on(unit: Unit, client: Client) -> None:
-    """/verder: the waiting step now."""
-    traject = onboarding.active_traject(unit, client)
-    if traject is None:
+    """/verder and /oefening: the pause is over, and the waiting step comes now."""
+    client.paused_until = None
+    traject = steps.active_traject(unit, client)
+    if traject is None or not steps.bring_forward(unit, traject):
         to_client(
             unit,
             client,
@@ -81,28 +86,43 @@ def carry_on(unit: Unit, client: Client) -> None:
                 "nothing_waiting", client.language, professional=professional_of(unit, client).name
             ),
         )
-        return
-    client.paused_until = None
-    steps.bring_forward(unit, client, traject)
 
 
 def free_text(unit: Unit, client: Client, text: str) -> None:
+    """See the module's docstring for the order of questions."""
     client.last_activity_at = unit.now
     if unit.content.safety.matches(text):
         _crisis(unit, client, text)
         return
-    traject = onboarding.active_traject(unit, client)
-    found = steps.current_step(unit, traject) if traject else None
+    if client.awaiting and _awaited(unit, client, client.awaiting, text):
+        return
+    traject = steps.active_traject(unit, client)
+    step = steps.pending_step(unit, traject) if traject else None
+    delivered = (
+        traject is not None
+        and traject.step_sent_at is not None
+        and (traject.step_sent_at <= unit.now)
+    )
     if (
         traject is not None
-        and found is not None
-        and traject.step_sent_at is not None
-        and traject.step_sent_at <= unit.now
-        and steps.expects_text(found[1])
+        and step is not None
+        and delivered
+        and steps.takes_part(unit, client, traject)
+        and client in steps.recipients(unit, traject, step)
     ):
-        replies.keep(unit, client, kind="text", traject=traject, text=text, answers_step=True)
-        steps.complete_step(unit, client, traject)
-        return
+        if steps.expects_text(step):
+            steps.record_answer(unit, client, traject, step, kind="text", text=text)
+            steps.complete_step(unit, traject)
+            return
+        if step.kind == StepKind.EXERCISE and step.question is not None:
+            # Typing the reflection without pressing "Klaar" first: done, and the words kept.
+            steps.record_answer(unit, client, traject, step, kind="done")
+            steps.record_answer(unit, client, traject, step, kind="reflection", text=text)
+            steps.complete_step(unit, traject)
+            return
+        if step.kind in (StepKind.CHOICE, StepKind.SCALE, StepKind.CHECKIN):
+            _reask(unit, client, traject, step, text)
+            return
     note = replies.keep(unit, client, kind="note", traject=traject, text=text)
     professional = professional_of(unit, client)
     to_client(
@@ -127,6 +147,49 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
             ]
         ),
     )
+
+
+def _awaited(unit: Unit, client: Client, awaiting: str, text: str) -> bool:
+    """Text the bot asked for: a time, a date, a reflection, a check-in answer in words."""
+    if awaiting == "moment":
+        journey.typed_moment(unit, client, text)
+        return True
+    if awaiting == "pause":
+        journey.typed_pause(unit, client, text)
+        return True
+    if awaiting.startswith("reflection:"):
+        return journey.answer_reflection(unit, client, awaiting, text)
+    if awaiting.startswith("item:"):
+        return checkins.answer_text(unit, client, awaiting, text)
+    client.awaiting = None
+    return False
+
+
+def _reask(unit: Unit, client: Client, traject: Traject, step: Step, text: str) -> None:
+    """Words where buttons were expected: kept, and the question asked again with its buttons;
+    a button to send the words to the professional instead."""
+    note = replies.keep(unit, client, kind="note", traject=traject, text=text)
+    professional = professional_of(unit, client)
+    to_client(
+        unit,
+        client,
+        kind="exercise",
+        text=unit.render("reask", client.language, professional=professional.name),
+        buttons=keyboard(
+            [
+                [
+                    Button(
+                        unit.label("question.send", client.language),
+                        data=pack("q", "y", note.id or 0),
+                    )
+                ]
+            ]
+        ),
+    )
+    if step.kind == StepKind.CHECKIN:
+        checkins.reask(unit, client, traject)
+    else:
+        steps.send_step(unit, traject, step, again=f":reask:{unit.update_id}")
 
 
 def _crisis(unit: Unit, client: Client, text: str) -> None:
@@ -210,39 +273,16 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
     unit.answer_callback()
 
 
-def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
-    """A press on a step's button: `st:<traject>:<step index>:<value>`."""
-    traject_id, index, value = callback.int_part(0), callback.int_part(1), callback.part(2)
-    traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
-    found = steps.current_step(unit, traject) if traject is not None else None
-    if (
-        traject is None
-        or found is None
-        or traject.client_id != client.id
-        or traject.status != TrajectStatus.ACTIVE
-        or traject.step_index != index
-        or value is None
-    ):
-        unit.answer_callback(unit.label("answer.stale_button", client.language))
-        return
-    _line, step = found
-    valid = (
-        {option.key for option in step.options}
-        | ({str(v) for v in step.scale.values()} if step.scale else set())
-        | {steps.DONE}
-    )
-    if value not in valid:
-        unit.answer_callback(unit.label("answer.stale_button", client.language))
-        return
-    kind = "done" if value == steps.DONE else ("choice" if step.options else "scale")
-    replies.keep(unit, client, kind=kind, traject=traject, value=value, answers_step=True)
-    unit.remove_pressed_buttons()
-    unit.answer_callback(unit.label("step.answered", client.language))
-    steps.complete_step(unit, client, traject)
+def pause(unit: Unit, client: Client, when: str = "") -> None:
+    """/pauze: a menu; /pauze vakantie or /pauze 12-04: at once."""
+    if when:
+        journey.typed_pause(unit, client, when)
+    else:
+        journey.pause_menu(unit, client)
 
 
 def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
-    """The buttons under a nudge: carry on now, or a week's pause."""
+    """The buttons under a nudge: carry on now, or a pause."""
     traject_id = callback.int_part(1)
     traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
     if traject is None or traject.client_id != client.id or traject.status != TrajectStatus.ACTIVE:
@@ -251,24 +291,9 @@ def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
     unit.remove_pressed_buttons()
     unit.answer_callback()
     if callback.part(0) == "pause":
-        pause(unit, client)
+        journey.pause_menu(unit, client)
     else:
         carry_on(unit, client)
-
-
-def pause(unit: Unit, client: Client) -> None:
-    client.paused_until = until = unit.now + PAUSE
-    traject = onboarding.active_traject(unit, client)
-    if traject is not None:
-        steps.postpone(unit, client, traject, until)
-    to_client(
-        unit,
-        client,
-        kind="pause",
-        text=unit.render(
-            "paused", client.language, professional=professional_of(unit, client).name
-        ),
-    )
 
 
 def stop(unit: Unit, client: Client) -> None:
@@ -335,14 +360,20 @@ def show_help(unit: Unit, client: Client) -> None:
 
 
 def media(
-    unit: Unit, client: Client, *, kind: str, file_id: str, caption: str | None = None
+    unit: Unit,
+    client: Client,
+    *,
+    kind: str,
+    caption: str | None = None,
+    content: bytes | None = None,
 ) -> None:
-    """A voice note or photo: kept (Telegram's file id and the caption, encrypted) and the client
-    told what happens. A caption meets the crisis check like any text."""
+    """A voice note or photo: logged (what and when; the file itself, encrypted, only when the
+    organisation keeps media) and the client told kindly what happens. A caption meets the
+    crisis check like any text."""
     client.last_activity_at = unit.now
-    traject = onboarding.active_traject(unit, client)
+    traject = steps.active_traject(unit, client)
     reply = replies.keep(
-        unit, client, kind=kind, traject=traject, value=file_id[:64], text=caption or None
+        unit, client, kind=kind, traject=traject, text=caption or None, media=content
     )
     if caption and unit.content.safety.matches(caption):
         _alert(unit, client, reply.id or 0, caption)

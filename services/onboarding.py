@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import select
-
-from reminders.moments import MOMENTS
-from services import digests, greeting, steps
+from services import digests, greeting, journey, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -27,6 +24,7 @@ from storage.models import (
     Professional,
     Role,
     Traject,
+    TrajectMember,
     TrajectStatus,
 )
 from storage.outbox import PRIORITY_PERSONAL
@@ -147,12 +145,22 @@ def answer_notice(unit: Unit, person: Person, callback: Callback, *, organisatio
     client = _create_client(unit, person, invite)
     unit.edit_pressed(unit.render("consent_thanks", person.language))
     unit.answer_callback()
+    if invite.traject_id is not None:
+        # A parent joins their child's line: the together steps come at the child's moment.
+        pupil = steps.owner_of(unit, unit.session.get_one(Traject, invite.traject_id))
+        to_client(
+            unit,
+            client,
+            kind="welcome",
+            text=unit.render("parent_welcome", client.language, pupil=_name(unit, pupil)),
+        )
+        return
     to_client(
         unit,
         client,
         kind="moment",
         text=unit.render("choose_moment", client.language),
-        buttons=moment_buttons(unit, client.language),
+        buttons=journey.moment_buttons(unit, client.language),
     )
 
 
@@ -186,6 +194,15 @@ def _create_client(unit: Unit, person: Person, invite: Invite) -> Client:
                 started_at=unit.now,
             )
         )
+    if invite.traject_id is not None:
+        unit.session.add(
+            TrajectMember(
+                traject_id=invite.traject_id,
+                client_id=client.id or 0,
+                relation=invite.role,
+                created_at=unit.now,
+            )
+        )
     audit(
         unit,
         actor=("client", client.id),
@@ -211,39 +228,5 @@ def _create_client(unit: Unit, person: Person, invite: Invite) -> Client:
     return client
 
 
-def moment_buttons(unit: Unit, language: str) -> tuple[tuple[Button, ...], ...]:
-    return keyboard(
-        [
-            [Button(unit.label(f"moments.{moment}", language), data=pack("mo", moment))]
-            for moment in MOMENTS
-        ]
-    )
-
-
-def choose_moment(unit: Unit, client: Client, callback: Callback) -> None:
-    """The client picked a moment of the day; the first step comes right away."""
-    moment = callback.part(0)
-    if moment not in MOMENTS:
-        unit.answer_callback(unit.label("answer.stale_button", client.language))
-        return
-    client.preferred_moment = moment
-    client.last_activity_at = unit.now
-    unit.edit_pressed(
-        unit.render(
-            "moment_chosen",
-            client.language,
-            moment=unit.label(f"moments.{moment}", client.language),
-        )
-    )
-    unit.answer_callback()
-    traject = active_traject(unit, client)
-    if traject is not None and traject.step_sent_at is None:
-        steps.send_step(unit, client, traject)
-
-
-def active_traject(unit: Unit, client: Client) -> Traject | None:
-    return unit.session.exec(
-        select(Traject)
-        .where(Traject.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
-        .order_by(Traject.id.desc())  # type: ignore[union-attr]
-    ).first()
+def _name(unit: Unit, client: Client) -> str:
+    return unit.cipher.decrypt(client.name_enc) if client.name_enc else "?"

@@ -6,12 +6,22 @@ so nothing is stored until the invite itself.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.invites import INVITE_VALID_FOR, create_invite
-from storage.models import CLIENT_ROLES, Organisation, Professional
+from storage.models import (
+    CLIENT_ROLES,
+    Client,
+    Organisation,
+    Professional,
+    Role,
+    Traject,
+    TrajectStatus,
+)
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -56,8 +66,11 @@ def choose_role(unit: Unit, professional: Professional, callback: Callback) -> N
     if role not in CLIENT_ROLES:
         unit.answer_callback(unit.label("answer.stale_button", language))
         return
-    lines = [line for line in unit.content.lines.values() if role in line.roles]
     unit.answer_callback()
+    if role == Role.PARENT:
+        _choose_pupil(unit, professional)
+        return
+    lines = [line for line in unit.content.lines.values() if role in line.roles]
     if not lines:
         unit.edit_pressed(
             unit.render("invite_no_line", language, role=unit.label(f"roles.{role}", language))
@@ -101,6 +114,63 @@ def choose_line(
             link=deep_link(bot_username, token),
             days=INVITE_VALID_FOR.days,
         ),
+    )
+
+
+def _choose_pupil(unit: Unit, professional: Professional) -> None:
+    """A parent joins one of this professional's pupils' trajecten: which one?"""
+    language = professional.language
+    rows = unit.session.execute(
+        select(Traject.id, Traject.line_key, Client.name_enc)  # type: ignore[call-overload]
+        .join(Client, Client.id == Traject.client_id)
+        .where(
+            Client.professional_id == professional.id,
+            Client.role == Role.PUPIL,
+            Traject.status == TrajectStatus.ACTIVE,
+        )
+        .order_by(Traject.id)
+        .limit(40)
+    ).all()
+    if not rows:
+        unit.edit_pressed(unit.render("invite_no_pupil", language))
+        return
+    buttons = []
+    for traject_id, line_key, name_enc in rows:
+        line = unit.content.lines.get(line_key)
+        name = unit.cipher.decrypt(name_enc) if name_enc else "?"
+        label = f"{name} · {line.title.get(language)}" if line else name
+        buttons.append([Button(label[:60], data=pack("nw", "p", traject_id))])
+    unit.edit_pressed(unit.render("invite_pupil", language), keyboard(buttons))
+
+
+def choose_pupil(
+    unit: Unit, professional: Professional, callback: Callback, *, bot_username: str
+) -> None:
+    """The parent invite for the chosen pupil's traject."""
+    language = professional.language
+    traject_id = callback.int_part(1)
+    traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
+    pupil = unit.session.get(Client, traject.client_id) if traject is not None else None
+    if traject is None or pupil is None or pupil.professional_id != professional.id:
+        unit.answer_callback(unit.label("answer.stale_button", language))
+        return
+    _invite, token = create_invite(
+        session=unit.session,
+        organisation_id=professional.organisation_id,
+        role=Role.PARENT,
+        professional_id=professional.id,
+        traject_id=traject.id,
+        now=unit.now,
+    )
+    unit.answer_callback()
+    unit.edit_pressed(
+        unit.render(
+            "invite_parent_link",
+            language,
+            pupil=unit.cipher.decrypt(pupil.name_enc) if pupil.name_enc else "?",
+            link=deep_link(bot_username, token),
+            days=INVITE_VALID_FOR.days,
+        )
     )
 
 

@@ -33,6 +33,15 @@ class FieldCipher:
                 "DUWTJE_ENCRYPTION_KEYS?"
             ) from None
 
+    def encrypt_bytes(self, value: bytes) -> str:
+        return self._fernet.encrypt(value).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            raise DecryptionError("a stored file cannot be decrypted") from None
+
     def encrypt_optional(self, value: str | None) -> str | None:
         return None if value is None else self.encrypt(value)
 

@@ -25,7 +25,8 @@ _question = Question.__table__  # type: ignore[attr-defined]
 _professional = Professional.__table__  # type: ignore[attr-defined]
 
 
-ANSWER_KINDS = ("text", "choice", "scale", "done")  # answers to a step
+# Answers to a step or a check-in question ("checkin-done" only marks a check-in finished).
+ANSWER_KINDS = ("text", "choice", "scale", "done", "reflection", "checkin")
 MESSAGE_KINDS = ("note", "question", "voice", "photo")  # what they wrote besides
 
 

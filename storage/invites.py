@@ -30,6 +30,7 @@ def create_invite(
     now: datetime,
     professional_id: int | None = None,
     line_key: str | None = None,
+    traject_id: int | None = None,
     valid_for: timedelta = INVITE_VALID_FOR,
 ) -> tuple[Invite, str]:
     """A new invite and its token. The token is shown once and never stored."""
@@ -40,6 +41,7 @@ def create_invite(
         role=role,
         professional_id=professional_id,
         line_key=line_key,
+        traject_id=traject_id,
         created_at=now,
         expires_at=now + valid_for,
     )

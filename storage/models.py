@@ -14,7 +14,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -132,6 +142,9 @@ class Client(SQLModel, table=True):
     consent_version: str | None = Field(default=None, max_length=20)
     created_at: datetime = Field(sa_column=_utc())
     last_activity_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # What the bot waits for this person to type, if anything ("reflection:12:spiegel",
+    # "moment", "pause", "item:12:week:3:0"); free text goes there first.
+    awaiting: str | None = Field(default=None, max_length=120)
 
 
 class Traject(SQLModel, table=True):
@@ -152,7 +165,9 @@ class Traject(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(sa_column=_fk("client.id"))
     line_key: str = Field(max_length=64)
-    step_index: int = 0
+    # The step that waits for the client (None before the first and after the last). Which
+    # steps come, in which order, is the line plus this traject's overrides; which are done is
+    # in its replies (services/trajecten.py).
     step_key: str | None = Field(default=None, max_length=64)
     step_sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     status: str = Field(default=TrajectStatus.ACTIVE, max_length=20)
@@ -164,24 +179,78 @@ class Traject(SQLModel, table=True):
     next_nudge_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
+class TrajectMember(SQLModel, table=True):
+    """Someone who takes part in another client's traject: a parent in a pupil's line."""
+
+    __tablename__ = "traject_member"
+    __table_args__ = (UniqueConstraint("traject_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    traject_id: int = Field(sa_column=_fk("traject.id"))
+    client_id: int = Field(sa_column=_fk("client.id"))
+    relation: str = Field(default="parent", max_length=20)
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class TrajectCheckin(SQLModel, table=True):
+    """A check-in that comes back (`every_days`): when it is next due, and how often it came."""
+
+    __tablename__ = "traject_checkin"
+    __table_args__ = (
+        UniqueConstraint("traject_id", "step_key"),
+        Index("ix_traject_checkin_due", "next_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    traject_id: int = Field(sa_column=_fk("traject.id"))
+    step_key: str = Field(max_length=64)
+    next_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    sent_count: int = 0
+
+
+class TrajectOverride(SQLModel, table=True):
+    """A change to the line for one traject only: a step added, changed, skipped or moved."""
+
+    __tablename__ = "traject_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    traject_id: int = Field(sa_column=_fk("traject.id"))
+    action: str = Field(max_length=10)  # add, change, skip, move
+    step_key: str = Field(max_length=64)
+    after_key: str | None = Field(default=None, max_length=64)  # add/move: after this step
+    # add: the step itself (JSON, as in a line file); change: the new texts. Encrypted: a
+    # professional writes it for one client.
+    data_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    created_by: str = Field(default="administrator", max_length=40)
+
+
 class Reply(SQLModel, table=True):
     """Everything a client answered or wrote. Free text only ever encrypted."""
 
     __tablename__ = "reply"
-    __table_args__ = (Index("ix_reply_client_created", "client_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_reply_client_created", "client_id", "created_at"),
+        Index("ix_reply_traject_step", "traject_id", "step_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(
         sa_column=Column(ForeignKey("client.id", ondelete="CASCADE"), nullable=False)
     )
     traject_id: int | None = Field(
-        default=None, sa_column=_fk("traject.id", nullable=True, ondelete="CASCADE")
+        default=None, sa_column=Column(ForeignKey("traject.id", ondelete="CASCADE"), nullable=True)
     )
-    step_key: str | None = Field(default=None, max_length=64)
-    kind: str = Field(max_length=20)  # choice, scale, text, voice, photo, question, crisis
+    step_key: str | None = Field(default=None, max_length=64)  # the step it answers
+    item_key: str | None = Field(default=None, max_length=64)  # the check-in question it answers
+    occurrence: int | None = None  # which time a recurring check-in came (1, 2, ...)
+    # done, choice, scale, text, reflection, checkin, note, question, voice, photo, crisis
+    kind: str = Field(max_length=20)
     value: str | None = Field(default=None, max_length=64)  # a choice key or a score
     text_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
-    created_at: datetime = Field(sa_column=_utc())
+    media_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    asked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))  # sent
+    created_at: datetime = Field(sa_column=_utc())  # answered
 
 
 class QuestionStatus(StrEnum):
@@ -256,6 +325,7 @@ class Invite(SQLModel, table=True):
         default=None, sa_column=_fk("professional.id", nullable=True)
     )
     line_key: str | None = Field(default=None, max_length=64)
+    traject_id: int | None = Field(default=None, sa_column=_fk("traject.id", nullable=True))
     name_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     expires_at: datetime = Field(sa_column=_utc())

@@ -75,8 +75,8 @@ def make_traject(session: Session, **overrides: Any) -> Traject:
     if "client_id" not in overrides:
         overrides["client_id"] = make_client(session).id
     values: dict[str, Any] = {
-        "line_key": "eerste-stappen",
-        "step_key": "wat-is-het",
+        "line_key": "faalangst",
+        "step_key": "gedachten",
         "started_at": NOW,
         "step_sent_at": NOW,
     } | overrides

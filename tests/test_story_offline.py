@@ -107,7 +107,7 @@ async def professional_and_pupil_link(story: Story) -> str:
     pupil = dict(story.buttons(role_question))["Leerling"]
     [line_question] = texts(await story.press(PRO, pupil), "editMessageText")
     assert "welke lijn" in line_question
-    calls = await story.press(PRO, "nw:l:pupil:eerste-stappen")
+    calls = await story.press(PRO, "nw:l:pupil:faalangst")
     [invite_text] = texts(calls, "editMessageText")
     assert "https://t.me/duwtje_test_bot?start=" in invite_text
     return invite_text.split("start=")[1].split()[0]
@@ -129,37 +129,37 @@ async def test_the_whole_story(story: Story) -> None:
     [moment] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
     calls = await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
     [step1] = [c for c in calls if c.method == "sendMessage"]
-    assert "Wat is faalangst?" in step1.params["text"]
+    assert "Spanning voor school" in step1.params["text"]
+    assert step1.params["text"].startswith("Je volgende stap staat klaar")  # lock screen
 
     calls = await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])
-    assert "Dank je" in calls[-1].params.get("text", "") or any(
-        c.method == "answerCallbackQuery" for c in calls
-    )
     [done] = texts(calls)
-    assert "morgen om 15:30" in done  # 2 March is a Monday; next step Tuesday 15:30
+    assert "donderdag om 15:30" in done  # the next step waits three days
 
     assert texts(await story.tick()) == []  # not yet due
-    story.clock.advance(timedelta(days=1, hours=7))  # Tuesday 16:00 local
+    story.clock.advance(timedelta(days=3, hours=7))  # Thursday 16:00 local
     step2 = texts(await story.flush())
     assert len(step2) == 1 and "Let op je gedachten" in step2[0]
 
-    story.clock.advance(timedelta(days=3))  # Friday 16:00: waited past three days and 15:30
+    story.clock.advance(timedelta(days=3))  # Sunday 16:00: waited three days, past 15:30
     calls = await story.tick()
     [nudge] = texts(calls, chat=7001)
     assert "Let op je gedachten" in nudge
-    [digest] = texts(calls, chat=5001)  # Friday's digest: Sanne read step 1
+    [digest] = texts(calls, chat=5001)  # Tuesday's digest, sent late: Sanne read step 1
     assert "Sanne: 1 antwoord" in digest
     assert texts(await story.tick()) == [], "one nudge per stall, one digest per day"
 
     calls = await story.say(PUPIL, "Ik dacht: ik ga het toch verpesten")
     assert any("opgeslagen" in t for t in texts(calls))
     with session_scope(runtime_of(story.app).engine) as session:
-        stored = session.execute(select(Reply.text_enc).where(Reply.kind == "text")).scalar_one()
+        stored = session.execute(
+            select(Reply.text_enc).where(Reply.kind == "reflection")
+        ).scalar_one()
     assert "verpesten" not in stored  # encrypted at rest
 
-    story.clock.advance(timedelta(days=3))  # Monday 16:00; no digest at the weekend
+    story.clock.advance(timedelta(days=1))  # Monday 16:00, after the 08:30 digest time
     [digest] = texts(await story.tick(), chat=5001)
-    assert "Sanne: 1 antwoord" in digest  # only what is new since Friday's digest
+    assert "Sanne: 2 antwoorden" in digest  # done and the reflection
 
 
 async def test_a_crisis_message_gets_help_numbers_and_alerts_the_professional(story: Story) -> None:
@@ -229,7 +229,7 @@ async def test_stop_ends_all_messages_and_tells_the_professional(story: Story) -
         for c in await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
         if c.method == "sendMessage"
     ]
-    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2 planned tomorrow
+    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2 planned Thursday
     calls = await story.say(PUPIL, "/stop")
     assert any("geen berichten meer" in t for t in texts(calls))
     assert any("Sanne heeft /stop getypt" in t for t in texts(calls))
@@ -265,11 +265,13 @@ async def test_an_edited_message_has_no_second_effect(story: Story) -> None:
 
 async def test_a_pause_holds_back_a_planned_step(story: Story) -> None:
     step1 = await onboarded(story)
-    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2: tomorrow 15:30
-    assert any("pauze" in t.lower() for t in texts(await story.say(PUPIL, "/pauze")))
-    story.clock.advance(timedelta(days=3))
+    await story.press(PUPIL, dict(story.buttons(step1))["Gelezen ✔"])  # step 2: Thursday 15:30
+    [menu] = [c for c in await story.say(PUPIL, "/pauze") if c.method == "sendMessage"]
+    calls = await story.press(PUPIL, dict(story.buttons(menu))["Een week"])
+    assert any("pauze tot 09-03" in t for t in texts(calls))
+    story.clock.advance(timedelta(days=4))  # Friday: the planned Thursday step held back
     assert texts(await story.tick(), chat=7001) == []
-    story.clock.advance(timedelta(days=5))  # past the week
+    story.clock.advance(timedelta(days=4))  # Tuesday: past the week
     calls = await story.tick()
     assert any("Let op je gedachten" in t for t in texts(calls, chat=7001))
 

@@ -47,12 +47,12 @@ async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
     await client.press(sanne, got["step1"]["message_id"], label=world.label("step.read"))
     got["step1_done"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
 
-    # Tuesday after school: the next step arrives at the moment Sanne chose.
-    world.advance_to(local(3, 15, 31))
+    # Thursday after school: three days later the next step arrives, at the moment she chose.
+    world.advance_to(local(5, 15, 31))
     got["step2"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
 
-    # Friday after school: three days without an answer; the sweep sends one warm nudge.
-    world.advance_to(local(6, 15, 31))
+    # Sunday afternoon: three days without an answer; the sweep sends one warm nudge.
+    world.advance_to(local(8, 15, 31))
     got["nudge"] = await client.wait_for_bot_message(
         sanne, predicate=_has_button(world.label("nudge.go")), timeout=WAIT
     )
@@ -118,15 +118,20 @@ async def bind_professional(world: DemoWorld, user_id: int, result: StoryResult)
     return await world.client.wait_for_bot_message(user_id, timeout=WAIT)
 
 
-async def invite_pupil(world: DemoWorld, professional: int) -> MessageView:
-    """/nieuw, "pupil", the first line: the message with the pupil's one-time link."""
+async def invite_pupil(world: DemoWorld, professional: int, line: str = "faalangst") -> MessageView:
+    """/nieuw, "pupil", the line: the message with the pupil's one-time link."""
     client = world.client
     await client.text(professional, "/nieuw")
     roles = await client.wait_for_bot_message(professional, timeout=WAIT)
     await client.press(professional, roles["message_id"], label=world.label("roles.pupil"))
     lines = await _edited(world, professional, roles["message_id"], lambda m: bool(m["buttons"]))
-    first_line = lines["buttons"][0][0]["callback_data"]
-    await client.press(professional, roles["message_id"], data=first_line)
+    [chosen] = [
+        button["callback_data"]
+        for row in lines["buttons"]
+        for button in row
+        if (button["callback_data"] or "").endswith(f":{line}")
+    ]
+    await client.press(professional, roles["message_id"], data=chosen)
     return await _edited(world, professional, roles["message_id"], _says("https://t.me/"))
 
 

@@ -10,13 +10,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import PhotoSize, Update, Voice
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import clients, greeting, onboarding, professionals
+from services import clients, greeting, journey, onboarding, professionals
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -59,7 +60,8 @@ def _client_command(action: str) -> Handler:
     """A command only a client has (/verder, /pauze, /stop, /privacy); others get a pointer."""
     service = {
         "verder": clients.carry_on,
-        "pauze": clients.pause,
+        "oefening": clients.carry_on,
+        "voortgang": journey.show_progress,
         "stop": clients.stop,
         "privacy": clients.show_privacy,
     }[action]
@@ -80,9 +82,23 @@ def _client_command(action: str) -> Handler:
 
 
 carry_on = _client_command("verder")
-pause = _client_command("pauze")
+exercise_now = _client_command("oefening")
+progress = _client_command("voortgang")
 stop = _client_command("stop")
 privacy = _client_command("privacy")
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pauze, or /pauze 12-04, or /pauze vakantie."""
+    when = " ".join(context.args or [])
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Client):
+            clients.pause(unit, who, when)
+        else:
+            greeting.unknown_command(unit, person)
+
+    await in_unit(update, context, work)
 
 
 async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,18 +140,19 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    kind, file_id = (
-        ("voice", message.voice.file_id)
+    kind, file = (
+        ("voice", message.voice)
         if message.voice
-        else ("photo", message.photo[-1].file_id)
+        else ("photo", message.photo[-1])
         if message.photo
-        else ("media", "")
+        else ("media", None)
     )
     caption = message.caption
+    content = await _download(runtime(context), file) if file is not None else None
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Client):
-            clients.media(unit, who, kind=kind, file_id=file_id, caption=caption)
+            clients.media(unit, who, kind=kind, caption=caption, content=content)
         elif isinstance(who, Professional):
             professionals.professional_text(unit, who)
         else:
@@ -144,6 +161,19 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
 
     await in_unit(update, context, work)
+
+
+async def _download(rt: Runtime, file: Voice | PhotoSize) -> bytes | None:
+    """The file itself, only when the organisation keeps media (and it is not too big)."""
+    privacy = rt.settings.privacy
+    if not privacy.keep_media or (file.file_size or 0) > privacy.media_max_bytes:
+        return None
+    try:
+        remote = await file.get_file()
+        return bytes(await remote.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not fetch a %s a client sent: %s", type(file).__name__, exc)
+        return None
 
 
 async def everything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime
-from services import clients, greeting, onboarding, professionals
+from services import checkins, clients, greeting, journey, onboarding, professionals
 from services.callbacks import unpack
 from services.people import Person
 from services.unit import Unit
@@ -34,6 +34,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif callback is not None and isinstance(who, Professional) and action == "nw":
             if callback.part(0) == "l":
                 professionals.choose_line(unit, who, callback, bot_username=bot_username)
+            elif callback.part(0) == "p":
+                professionals.choose_pupil(unit, who, callback, bot_username=bot_username)
             else:
                 professionals.choose_role(unit, who, callback)
         else:
@@ -43,8 +45,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 CLIENT_ACTIONS = {
-    "mo": onboarding.choose_moment,
-    "st": clients.answer_step_button,
+    "mo": journey.choose_moment,
+    "st": journey.answer_step_button,
+    "ci": checkins.answer_button,
+    "pz": journey.choose_pause,
     "nu": clients.answer_nudge,
     "q": clients.answer_question_offer,
 }

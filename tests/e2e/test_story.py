@@ -53,20 +53,22 @@ async def test_the_whole_story(world: DemoWorld, caplog: pytest.LogCaptureFixtur
     ):
         assert promise in consent
     assert "Sanne (Leerling) doet nu mee" in text_of(result, "joined")
-    assert "Wat is faalangst?" in text_of(result, "step1")
-    assert "morgen om 15:30" in text_of(result, "step1_done")
+    assert "Spanning voor school" in text_of(result, "step1")
+    assert "donderdag om 15:30" in text_of(result, "step1_done")
     assert "Let op je gedachten" in text_of(result, "step2")
     assert "Let op je gedachten" in text_of(result, "nudge")
     assert "opgeslagen" in text_of(result, "answer_saved")
-    assert "Sanne: 1 antwoord" in text_of(result, "digest")
+    assert "Sanne: 2 antwoorden" in text_of(result, "digest")  # done, and her reflection
 
-    # The nudge came at 15:30 on Friday, three days after the step, not before.
+    # The nudge came at 15:30 on Sunday, three days after the step, not before.
     nudged = result.messages["nudge"]["date"]
-    assert nudged.startswith("2026-03-06T14:3")  # 15:3x Amsterdam = 14:3x UTC
+    assert nudged.startswith("2026-03-08T14:3")  # 15:3x Amsterdam = 14:3x UTC
 
     # The answer is stored, encrypted; the token and the answer are in no log line.
     with session_scope(world.engine) as session:
-        stored = session.execute(select(Reply.text_enc).where(Reply.kind == "text")).scalar_one()
+        stored = session.execute(
+            select(Reply.text_enc).where(Reply.kind == "reflection")
+        ).scalar_one()
     assert stored is not None and "lukt me" not in stored
     assert "lukt me toch nooit" not in caplog.text
     assert DEMO_TOKEN not in caplog.text
@@ -118,8 +120,8 @@ def test_the_demo_command_prints_the_story_and_writes_the_transcript(tmp_path: P
     assert done.returncode == 0, done.stderr[-2000:]
     for fragment in (
         "Welkom bij Duwtje",
-        "Wat is faalangst?",
-        "Even een duwtje",
+        "Spanning voor school",
+        "Let op je gedachten",
         "opgeslagen",
         "Nieuw",
         "Summary",
@@ -161,8 +163,8 @@ def test_chat_as_a_client_presses_numbered_buttons_and_types(tmp_path: Path) -> 
     out = done.stdout
     assert " 1  Ja, ik doe mee" in out  # the consent, buttons numbered
     assert "Fijn dat je meedoet" in out  # pressed 1
-    assert "Wat is faalangst?" in out  # pressed 2 (a moment): the first step
-    assert "morgen om 15:30" in out  # pressed 1 (read)
+    assert "Spanning voor school" in out  # pressed 2 (a moment): the first step
+    assert "donderdag om 15:30" in out  # pressed 1 (read)
     assert "het is nu Tue 03 Mar" in out  # :later 1d
     assert "als vraag naar Mirjam" in out  # typed text that is no answer
     assert list(tmp_path.iterdir()) == []

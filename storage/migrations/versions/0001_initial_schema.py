@@ -124,6 +124,7 @@ def upgrade() -> None:
     sa.Column('consent_version', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_activity_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('awaiting', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_client_organisation_id_organisation'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_client_professional_id_professional'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client')),
@@ -132,27 +133,6 @@ def upgrade() -> None:
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_professional_id'), ['professional_id'], unique=False)
-
-    op.create_table('invite',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('professional_id', sa.Integer(), nullable=True),
-    sa.Column('line_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('name_enc', sa.Text(), nullable=True),
-    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_invite_organisation_id_organisation'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_invite_professional_id_professional'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_invite')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_invite_token_hash'))
-    )
-    with op.batch_alter_table('invite', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_invite_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_invite_professional_id'), ['professional_id'], unique=False)
 
     op.create_table('consent_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,7 +151,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('line_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('step_index', sa.Integer(), nullable=False),
     sa.Column('step_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('step_sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -188,14 +167,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_traject_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_traject_due_nudge', ['next_nudge_at', 'id'], unique=False, sqlite_where=sa.text("status = 'active' AND next_nudge_at IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND next_nudge_at IS NOT NULL"))
 
+    op.create_table('invite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('professional_id', sa.Integer(), nullable=True),
+    sa.Column('line_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('traject_id', sa.Integer(), nullable=True),
+    sa.Column('name_enc', sa.Text(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_invite_organisation_id_organisation'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['professional_id'], ['professional.id'], name=op.f('fk_invite_professional_id_professional'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['traject_id'], ['traject.id'], name=op.f('fk_invite_traject_id_traject'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invite')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invite_token_hash'))
+    )
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invite_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invite_professional_id'), ['professional_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invite_traject_id'), ['traject_id'], unique=False)
+
     op.create_table('reply',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('traject_id', sa.Integer(), nullable=True),
     sa.Column('step_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('item_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('occurrence', sa.Integer(), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('text_enc', sa.Text(), nullable=True),
+    sa.Column('media_enc', sa.Text(), nullable=True),
+    sa.Column('asked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_reply_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['traject_id'], ['traject.id'], name=op.f('fk_reply_traject_id_traject'), ondelete='CASCADE'),
@@ -203,7 +210,51 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reply', schema=None) as batch_op:
         batch_op.create_index('ix_reply_client_created', ['client_id', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reply_traject_id'), ['traject_id'], unique=False)
+        batch_op.create_index('ix_reply_traject_step', ['traject_id', 'step_key'], unique=False)
+
+    op.create_table('traject_checkin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('traject_id', sa.Integer(), nullable=False),
+    sa.Column('step_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('next_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['traject_id'], ['traject.id'], name=op.f('fk_traject_checkin_traject_id_traject'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traject_checkin')),
+    sa.UniqueConstraint('traject_id', 'step_key', name=op.f('uq_traject_checkin_traject_id_step_key'))
+    )
+    with op.batch_alter_table('traject_checkin', schema=None) as batch_op:
+        batch_op.create_index('ix_traject_checkin_due', ['next_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_traject_checkin_traject_id'), ['traject_id'], unique=False)
+
+    op.create_table('traject_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('traject_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('relation', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_traject_member_client_id_client'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['traject_id'], ['traject.id'], name=op.f('fk_traject_member_traject_id_traject'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traject_member')),
+    sa.UniqueConstraint('traject_id', 'client_id', name=op.f('uq_traject_member_traject_id_client_id'))
+    )
+    with op.batch_alter_table('traject_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traject_member_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_traject_member_traject_id'), ['traject_id'], unique=False)
+
+    op.create_table('traject_override',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('traject_id', sa.Integer(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('step_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('after_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('data_enc', sa.Text(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['traject_id'], ['traject.id'], name=op.f('fk_traject_override_traject_id_traject'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_traject_override'))
+    )
+    with op.batch_alter_table('traject_override', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_traject_override_traject_id'), ['traject_id'], unique=False)
 
     op.create_table('question',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -235,11 +286,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_question_client_id'))
 
     op.drop_table('question')
+    with op.batch_alter_table('traject_override', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traject_override_traject_id'))
+
+    op.drop_table('traject_override')
+    with op.batch_alter_table('traject_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traject_member_traject_id'))
+        batch_op.drop_index(batch_op.f('ix_traject_member_client_id'))
+
+    op.drop_table('traject_member')
+    with op.batch_alter_table('traject_checkin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_traject_checkin_traject_id'))
+        batch_op.drop_index('ix_traject_checkin_due')
+
+    op.drop_table('traject_checkin')
     with op.batch_alter_table('reply', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reply_traject_id'))
+        batch_op.drop_index('ix_reply_traject_step')
         batch_op.drop_index('ix_reply_client_created')
 
     op.drop_table('reply')
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invite_traject_id'))
+        batch_op.drop_index(batch_op.f('ix_invite_professional_id'))
+        batch_op.drop_index(batch_op.f('ix_invite_organisation_id'))
+
+    op.drop_table('invite')
     with op.batch_alter_table('traject', schema=None) as batch_op:
         batch_op.drop_index('ix_traject_due_nudge', sqlite_where=sa.text("status = 'active' AND next_nudge_at IS NOT NULL"), postgresql_where=sa.text("status = 'active' AND next_nudge_at IS NOT NULL"))
         batch_op.drop_index(batch_op.f('ix_traject_client_id'))
@@ -249,11 +320,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consent_record_client_id'))
 
     op.drop_table('consent_record')
-    with op.batch_alter_table('invite', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_invite_professional_id'))
-        batch_op.drop_index(batch_op.f('ix_invite_organisation_id'))
-
-    op.drop_table('invite')
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_professional_id'))
         batch_op.drop_index(batch_op.f('ix_client_organisation_id'))
