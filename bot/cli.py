@@ -29,6 +29,11 @@ db_app = typer.Typer(help="The database: create and upgrade the schema.", no_arg
 content_app = typer.Typer(help="Learning lines and message texts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 invite_app = typer.Typer(help="One-time invite links.", no_args_is_help=True)
+traject_app = typer.Typer(
+    help="A client's traject: see it, and tailor its line for this client only.",
+    no_args_is_help=True,
+)
+app.add_typer(traject_app, name="traject")
 app.add_typer(content_app, name="content")
 app.add_typer(invite_app, name="invite")
 
@@ -254,6 +259,201 @@ def content_list(
             out.print(
                 f"  {number}. {step['key']} ({step['kind']}, {step['audience']}): {step['title']}"
             )
+
+
+AfterOption = Annotated[
+    str | None, typer.Option("--after", help="Put it after this step (default: first).")
+]
+
+
+def _texts(**given: str | None) -> dict[str, dict[str, str]]:
+    """{"title": {"nl": ..., "en": ...}, ...} from --title-nl/--title-en style options."""
+    texts: dict[str, dict[str, str]] = {}
+    for name in ("title", "text", "question"):
+        nl, en = given.get(f"{name}_nl"), given.get(f"{name}_en")
+        if nl or en:
+            if not (nl and en):
+                raise typer.BadParameter(f"give --{name}-nl and --{name}-en together")
+            texts[name] = {"nl": nl, "en": en}
+    return texts
+
+
+@traject_app.command("list")
+def traject_list(
+    config: ConfigOption = None,
+    client: Annotated[int | None, typer.Option(help="Only this client's trajecten.")] = None,
+) -> None:
+    """Every traject: client, line, the step that waits, progress."""
+    from rich.table import Table
+
+    from bot.traject_admin import list_trajecten
+
+    rows = list_trajecten(_settings(config), client)
+    table = Table("id", "client", "role", "line", "waiting", "status", "progress")
+    for row in rows:
+        table.add_row(
+            *(
+                str(row[key])
+                for key in ("id", "client", "role", "line", "waiting", "status", "progress")
+            )
+        )
+    out.print(table)
+
+
+@traject_app.command("show")
+def traject_show(traject: int, config: ConfigOption = None) -> None:
+    """The steps of one traject, in order, with what is done and what waits."""
+    from rich.table import Table
+
+    from bot.traject_admin import show
+
+    table = Table("step", "kind", "audience", "title", "state")
+    for row in show(_settings(config), traject):
+        table.add_row(row.key, row.kind, row.audience, row.title, row.state)
+    out.print(table)
+
+
+@traject_app.command("add-step")
+def traject_add_step(
+    traject: int,
+    after: AfterOption = None,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Copy a step of any line: LINE.STEP.")
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="The new step's key.")] = None,
+    kind: Annotated[str, typer.Option(help="info, exercise or question.")] = "exercise",
+    title_nl: str | None = None,
+    title_en: str | None = None,
+    text_nl: str | None = None,
+    text_en: str | None = None,
+    question_nl: str | None = None,
+    question_en: str | None = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a step for this client only: a copy of another line's step, or your own text."""
+    from bot.traject_admin import step_from_line, tailor
+    from services import trajecten
+
+    texts = _texts(
+        title_nl=title_nl,
+        title_en=title_en,
+        text_nl=text_nl,
+        text_en=text_en,
+        question_nl=question_nl,
+        question_en=question_en,
+    )
+    if bool(source) == bool(texts):
+        raise typer.BadParameter("give either --from LINE.STEP or the texts of a new step")
+
+    def change(unit: Any, chosen: Any) -> None:
+        step = step_from_line(unit, source) if source else {"kind": kind, **texts}
+        if key:
+            step["key"] = key
+        elif not source:
+            raise UserError("a new step needs --key")
+        trajecten.add_step(
+            unit.session,
+            unit.content,
+            unit.cipher,
+            chosen,
+            after=after,
+            step=step,
+            now=unit.now,
+            by="administrator",
+        )
+
+    tailor(_settings(config), traject, change)
+    out.print(f"Traject {traject}: step added.")
+
+
+@traject_app.command("change-step")
+def traject_change_step(
+    traject: int,
+    step: str,
+    title_nl: str | None = None,
+    title_en: str | None = None,
+    text_nl: str | None = None,
+    text_en: str | None = None,
+    question_nl: str | None = None,
+    question_en: str | None = None,
+    config: ConfigOption = None,
+) -> None:
+    """New title, text or question of one step, for this client only (both languages)."""
+    from bot.traject_admin import tailor
+    from services import trajecten
+
+    texts = _texts(
+        title_nl=title_nl,
+        title_en=title_en,
+        text_nl=text_nl,
+        text_en=text_en,
+        question_nl=question_nl,
+        question_en=question_en,
+    )
+    if not texts:
+        raise typer.BadParameter("give at least one text to change, e.g. --text-nl and --text-en")
+    tailor(
+        _settings(config),
+        traject,
+        lambda unit, chosen: trajecten.change_step(
+            unit.session,
+            unit.content,
+            unit.cipher,
+            chosen,
+            key=step,
+            texts=texts,
+            now=unit.now,
+            by="administrator",
+        ),
+    )
+    out.print(f"Traject {traject}: step {step} changed.")
+
+
+@traject_app.command("skip-step")
+def traject_skip_step(traject: int, step: str, config: ConfigOption = None) -> None:
+    """Leave a step out for this client."""
+    from bot.traject_admin import tailor
+    from services import trajecten
+
+    tailor(
+        _settings(config),
+        traject,
+        lambda unit, chosen: trajecten.skip_step(
+            unit.session,
+            unit.content,
+            unit.cipher,
+            chosen,
+            key=step,
+            now=unit.now,
+            by="administrator",
+        ),
+    )
+    out.print(f"Traject {traject}: step {step} skipped.")
+
+
+@traject_app.command("move-step")
+def traject_move_step(
+    traject: int, step: str, after: AfterOption = None, config: ConfigOption = None
+) -> None:
+    """Move a step, for this client only."""
+    from bot.traject_admin import tailor
+    from services import trajecten
+
+    tailor(
+        _settings(config),
+        traject,
+        lambda unit, chosen: trajecten.move_step(
+            unit.session,
+            unit.content,
+            unit.cipher,
+            chosen,
+            key=step,
+            after=after,
+            now=unit.now,
+            by="administrator",
+        ),
+    )
+    out.print(f"Traject {traject}: step {step} moved.")
 
 
 def _extra_content_dirs(config: Path | None) -> tuple[str, ...]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
-from telegram import Bot, Message
-from telegram.error import TelegramError
+from telegram import Bot, InputFile, Message
+from telegram.error import BadRequest, TelegramError
 
 from bot.pacing import Pacer
 from bot.runtime import Runtime
@@ -230,19 +230,42 @@ class Sender:
         await self._write(lambda session: mark_attempt(session=session, message_id=row.id, now=now))
         message = Outgoing.from_payload(row.payload)
         try:
-            sent = await self._bot.send_message(
-                chat_id=row.chat_id,
-                text=message.text,
-                parse_mode="HTML",
-                reply_markup=reply_markup(message.buttons),
-                link_preview_options=NO_PREVIEW,
-                read_timeout=self._rt.settings.telegram.read_timeout_seconds,
-                connect_timeout=self._rt.settings.telegram.connect_timeout_seconds,
-            )
+            sent = await self._deliver(row.chat_id, message)
         except TelegramError as exc:
             return await self._record(row, classify(exc))
         await self._record_sent(row, sent)
         return GO_ON
+
+    async def _deliver(self, chat_id: int, message: Outgoing) -> Message:
+        read = self._rt.settings.telegram.read_timeout_seconds
+        connect = self._rt.settings.telegram.connect_timeout_seconds
+        if message.photo:
+            return await self._bot.send_photo(
+                chat_id=chat_id,
+                photo=self._picture(message.photo),
+                caption=message.text or None,
+                parse_mode="HTML" if message.text else None,
+                reply_markup=reply_markup(message.buttons),
+                read_timeout=read,
+                connect_timeout=connect,
+            )
+        return await self._bot.send_message(
+            chat_id=chat_id,
+            text=message.text,
+            parse_mode="HTML",
+            reply_markup=reply_markup(message.buttons),
+            link_preview_options=NO_PREVIEW,
+            read_timeout=read,
+            connect_timeout=connect,
+        )
+
+    def _picture(self, name: str) -> str | InputFile:
+        if name.startswith("https://"):
+            return name
+        path = self._rt.content.picture(name)
+        if path is None:
+            raise BadRequest(f"picture {name!r} is not in any content folder")
+        return InputFile(path.read_bytes(), filename=path.name)
 
     async def _record_sent(self, row: ClaimedMessage, sent: Message) -> None:
         now = self._rt.clock.now()

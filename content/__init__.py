@@ -28,6 +28,14 @@ class Content:
     def line(self, key: str) -> Line:
         return self.lines[key]
 
+    def picture(self, name: str) -> Path | None:
+        """The file for a step's `picture` (the organisation's own folders first)."""
+        for directory in reversed(self.renderer.directories):
+            path = directory / "pictures" / name
+            if path.is_file():
+                return path
+        return None
+
 
 def load_content(
     extra_dirs: Sequence[str | Path] = (), video_links: Mapping[str, str] | None = None

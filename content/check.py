@@ -8,10 +8,16 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from content.lines import LANGUAGES, Line, Step, load_lines
+from content.lines import LANGUAGES, ItemKind, Line, Step, StepKind, load_lines
+from content.plain import (
+    NUDGE_VARIANTS,
+    PROFESSIONAL_TEMPLATES,
+    lock_screen_problems,
+    plain_language_problems,
+)
 from content.problems import Problem, read_toml
 from content.render import Renderer
-from content.safety import load_notice_version, load_safety
+from content.safety import load_lock_screen_words, load_notice_version, load_safety
 from content.telegram_text import button_problems, message_problems
 
 
@@ -27,8 +33,11 @@ def check_content(directories: Sequence[Path]) -> list[Problem]:
             problems.extend(_check_template(renderer, name, language, samples))
         for key in renderer.label_keys(language):
             problems.extend(_check_label(renderer, key, language, samples))
+    sensitive, sensitive_problems = load_lock_screen_words(directories)
+    problems.extend(sensitive_problems)
     for line in lines.values():
-        problems.extend(_check_line(renderer, line))
+        problems.extend(_check_line(renderer, line, sensitive))
+        problems.extend(_check_pictures(line, directories))
     problems.extend(load_safety(directories)[1])
     problems.extend(load_notice_version(directories)[1])
     return problems
@@ -102,6 +111,8 @@ def _check_template(
             problems.append(Problem(path, name, f"cannot render with the sample values: {exc}"))
             continue
         problems.extend(Problem(path, name, problem) for problem in message_problems(text))
+        if name not in PROFESSIONAL_TEMPLATES:
+            problems.extend(Problem(path, name, p) for p in plain_language_problems(text))
     return problems
 
 
@@ -114,21 +125,18 @@ def _check_label(renderer: Renderer, key: str, language: str, samples: Samples) 
     return [Problem(path, key, problem) for problem in button_problems(label)]
 
 
-def _check_line(renderer: Renderer, line: Line) -> list[Problem]:
-    problems = []
+def _check_line(renderer: Renderer, line: Line, sensitive: list[str]) -> list[Problem]:
+    """Every step as a client gets it: as a step message, its check-in questions, a nudge."""
+    problems: list[Problem] = []
     file = f"lines/{line.key}.toml"
     for language in LANGUAGES:
         for step in line.steps:
             where = f"steps[{step.key}]"
-            try:
-                text = renderer.render("step", language, **step.context(language, line))
-            except TemplateError as exc:
-                problems.append(Problem(file, where, f"cannot render ({language}): {exc}"))
-                continue
-            problems.extend(
-                Problem(file, where, f"{problem} ({language})")
-                for problem in message_problems(text)
-            )
+            for text, unasked in _step_messages(renderer, line, step, language, problems, file):
+                found = message_problems(text) + plain_language_problems(text)
+                if unasked:
+                    found += lock_screen_problems(text, sensitive)
+                problems.extend(Problem(file, where, f"{p} ({language})") for p in found)
             for label in _step_labels(step, language):
                 problems.extend(
                     Problem(file, where, f"{problem} ({language})")
@@ -137,8 +145,71 @@ def _check_line(renderer: Renderer, line: Line) -> list[Problem]:
     return problems
 
 
+def _check_pictures(line: Line, directories: Sequence[Path]) -> list[Problem]:
+    problems = []
+    for step in line.steps:
+        if (
+            step.picture
+            and not step.picture.startswith("https://")
+            and not any(
+                (directory / "pictures" / step.picture).is_file() for directory in directories
+            )
+        ):
+            problems.append(
+                Problem(
+                    f"lines/{line.key}.toml",
+                    f"steps[{step.key}].picture",
+                    f"no file pictures/{step.picture} in any content folder",
+                )
+            )
+    return problems
+
+
+def _step_messages(
+    renderer: Renderer, line: Line, step: Step, language: str, problems: list[Problem], file: str
+) -> list[tuple[str, bool]]:
+    """(message, comes unasked) for every message this step can become."""
+    title = step.title.get(language)
+    wanted: list[tuple[str, dict[str, Any], bool]] = []
+    if step.kind == StepKind.CHECKIN:
+        for index, item in enumerate(step.items):
+            wanted.append(
+                (
+                    "checkin_item",
+                    {
+                        "first": index == 0,
+                        "title": title,
+                        "question": item.text.get(language),
+                        "intro": step.text.get(language) if index == 0 else "",
+                        "number": index + 1,
+                        "total": len(step.items),
+                        "in_words": item.kind == ItemKind.TEXT,
+                    },
+                    index == 0,
+                )
+            )
+    else:
+        wanted.append(("step", step.context(language, line), True))
+    if not step.recurring:
+        for variant in range(NUDGE_VARIANTS):
+            wanted.append(("nudge", {"variant": variant, "step_title": title}, True))
+    messages = []
+    for template, values, unasked in wanted:
+        try:
+            messages.append((renderer.render(template, language, **values), unasked))
+        except TemplateError as exc:
+            problems.append(
+                Problem(file, f"steps[{step.key}]", f"cannot render {template} ({language}): {exc}")
+            )
+    return messages
+
+
 def _step_labels(step: Step, language: str) -> list[str]:
     labels = [option.label.get(language) for option in step.options]
     if step.scale is not None:
         labels.extend(step.scale.labels)
+    for item in step.items:
+        labels.extend(option.label.get(language) for option in item.options)
+        if item.scale is not None:
+            labels.extend(item.scale.labels)
     return labels

@@ -76,3 +76,23 @@ def load_notice_version(directories: Sequence[Path]) -> tuple[str, list[Problem]
     if not version:
         problems.append(Problem("privacy.toml", "notice_version", "missing; add it"))
     return version, problems
+
+
+def load_lock_screen_words(directories: Sequence[Path]) -> tuple[list[str], list[Problem]]:
+    """Words a locked phone must not show on the first line of an unasked message."""
+    found: list[str] = []
+    problems: list[Problem] = []
+    for directory in directories:
+        path = directory / "privacy.toml"
+        if not path.exists():
+            continue
+        data, problem = read_toml(path)
+        if data is None:
+            problems.extend([problem] if problem else [])
+            continue
+        words = data.get("lock_screen_words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            problems.append(Problem(str(path), "lock_screen_words", "expected a list of texts"))
+            continue
+        found.extend(words)
+    return found, problems

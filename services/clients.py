@@ -42,6 +42,12 @@ def professional_of(unit: Unit, client: Client) -> Professional:
     return unit.session.get_one(Professional, client.professional_id)
 
 
+def interrupt(client: Client) -> None:
+    """The client did something else than type (a command, a button): the text we were waiting
+    for (a reflection, a time, a date) is no longer expected."""
+    client.awaiting = None
+
+
 def welcome_back(unit: Unit, client: Client) -> None:
     """/start from someone who is already a client: unblocked, restarted, or just curious."""
     client.unreachable_since = None

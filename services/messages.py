@@ -31,21 +31,27 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> Keyboard:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message: Telegram-HTML text and inline buttons."""
+    """A message: Telegram-HTML text and inline buttons, or a picture (a file name in the
+    content's `pictures/`, or an https link) with the text as its caption."""
 
     text: str
     buttons: Keyboard = field(default_factory=tuple)
+    photo: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "text": self.text,
             "buttons": [[button.to_json() for button in row] for row in self.buttons],
         }
+        if self.photo:
+            payload["photo"] = self.photo
+        return payload
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Outgoing:
         return cls(
             text=str(payload["text"]),
+            photo=payload.get("photo"),
             buttons=tuple(
                 tuple(Button(label=b["label"], data=b.get("data"), url=b.get("url")) for b in row)
                 for row in payload.get("buttons", [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
+from content.plain import NUDGE_VARIANTS
 from reminders.localtime import parse_clock
 from reminders.quiet import outside_quiet_hours
 from services.callbacks import pack
@@ -19,7 +20,6 @@ from storage import nudges
 from storage.models import RecipientKind
 from storage.outbox import PRIORITY_BULK
 
-NUDGE_VARIANTS = 3
 PAUSE = timedelta(days=7)
 
 

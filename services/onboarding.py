@@ -101,28 +101,30 @@ def _show_notice(unit: Unit, person: Person, invite: Invite, token: str) -> None
     ):
         _invite_taken(unit, person)
         return
-    organisation = unit.session.get_one(Organisation, invite.organisation_id)
-    professional = unit.session.get_one(Professional, invite.professional_id)
     buttons = keyboard(
         [
             [Button(unit.label("consent.yes", person.language), data=pack("cs", "y", token))],
             [Button(unit.label("consent.no", person.language), data=pack("cs", "n", token))],
+            [Button(unit.label("consent.more", person.language), data=pack("cs", "m", token))],
         ]
     )
     to_person(
         unit,
         person,
         kind="consent",
-        message=greeting.plain(
-            unit.render(
-                "consent",
-                person.language,
-                organisation=organisation.name,
-                privacy_contact=organisation.privacy_contact,
-                professional=professional.name,
-            ),
-            buttons,
-        ),
+        message=greeting.plain(_notice(unit, person, invite, "consent"), buttons),
+    )
+
+
+def _notice(unit: Unit, person: Person, invite: Invite, template: str) -> str:
+    organisation = unit.session.get_one(Organisation, invite.organisation_id)
+    professional = unit.session.get_one(Professional, invite.professional_id)
+    return unit.render(
+        template,
+        person.language,
+        organisation=organisation.name,
+        privacy_contact=organisation.privacy_contact,
+        professional=professional.name,
     )
 
 
@@ -130,6 +132,15 @@ def answer_notice(unit: Unit, person: Person, callback: Callback, *, organisatio
     """A press on "yes" or "no" under the privacy notice."""
     token = callback.part(1) or ""
     invite = usable_invite(session=unit.session, token=token, now=unit.now)
+    if callback.part(0) == "m" and invite is not None:
+        unit.answer_callback()
+        to_person(
+            unit,
+            person,
+            kind="consent",
+            message=greeting.plain(_notice(unit, person, invite, "consent_more")),
+        )
+        return
     if callback.part(0) != "y":
         unit.edit_pressed(unit.render("consent_declined", person.language))
         unit.answer_callback()

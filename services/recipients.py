@@ -22,6 +22,7 @@ def to_client(
     personal: bool = True,
     key: str | None = None,
     due_at: datetime | None = None,
+    photo: str | None = None,
 ) -> None:
     assert client.chat_id is not None, "a client always has a chat once they agreed"
     unit.send(
@@ -29,7 +30,7 @@ def to_client(
         recipient_kind=RecipientKind.CLIENT,
         recipient_id=client.id,
         kind=kind,
-        message=Outgoing(text=text, buttons=buttons),
+        message=Outgoing(text=text, buttons=buttons, photo=photo),
         priority=priority,
         personal=personal,
         key=key,

@@ -129,6 +129,18 @@ def send_step(
         if step.kind == StepKind.CHECKIN:
             items.send_item(unit, person, traject, step, occurrence=0, index=0, at=at, key=key)
             continue
+        if step.picture:
+            # The picture first, as its own message: a caption is limited to 1024 characters.
+            to_client(
+                unit,
+                person,
+                kind="exercise",
+                text="",
+                photo=step.picture,
+                priority=PRIORITY_BULK if at else PRIORITY_REPLY,
+                key=f"{key}:picture",
+                due_at=at,
+            )
         values = step.context(person.language, line) if line else {}
         values.update(
             number=_position(sequence, step), total=len(sequence), parent=person.id != owner.id
@@ -348,3 +360,32 @@ def postpone(unit: Unit, traject: Traject, until: datetime) -> None:
         _waiting_since(unit, owner, traject, until)
     elif traject.next_nudge_at is not None:
         traject.next_nudge_at = max(traject.next_nudge_at, until)
+
+
+def realign(unit: Unit, traject: Traject) -> None:
+    """After the traject's own line changed (services/trajecten.py): if another step should now
+    be the waiting one, the planned one is withdrawn and that one comes at the next moment."""
+    if traject.status != TrajectStatus.ACTIVE:
+        return
+    first = trajecten.next_step(unit.session, unit.content, unit.cipher, traject)
+    if first is not None and first.key == traject.step_key:
+        return
+    if traject.step_key is not None:
+        for person in [owner_of(unit, traject)] + [
+            unit.session.get_one(Client, member)
+            for member in trajecten.members(unit.session, traject.id or 0)
+        ]:
+            outbox.cancel_key(
+                session=unit.session,
+                key=f"step:{traject.id}:{traject.step_key}:{person.id}",
+                reason="the line was changed for this client",
+            )
+    if first is None:
+        complete_step(unit, traject)
+        return
+    owner = owner_of(unit, traject)
+    if traject.step_key is None and traject.step_sent_at is None:
+        return  # not started yet: the client's first moment choice starts it
+    send_step(
+        unit, traject, first, at=next_moment(unit.now, owner.preferred_moment, zone_of(unit, owner))
+    )

@@ -316,3 +316,12 @@ def cancel_pending(
         )
         .values(status=OutboxStatus.FAILED, last_error=reason)
     )
+
+
+def cancel_key(*, session: Session, key: str, reason: str) -> None:
+    """Withdraw one message that has not gone out yet."""
+    session.execute(
+        update(_table)
+        .where(_table.c.idempotency_key == key, _table.c.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error=reason)
+    )

@@ -28,7 +28,7 @@ from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 from tests.offline import OfflineRequest
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.story"]
 
 
 def _server_url() -> str | None:

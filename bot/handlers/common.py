@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
+from services import clients
 from services.people import Person, language_from_code
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -48,4 +49,11 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
         if unit is None or person is None or not in_private_chat(update):
             return
         who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
+        if isinstance(who, Client) and not _plain_text(update):
+            clients.interrupt(who)
         work(rt, unit, person, who)
+
+
+def _plain_text(update: Update) -> bool:
+    text = update.message.text if update.message is not None else None
+    return bool(text) and not (text or "").startswith("/")

@@ -1,0 +1,92 @@
+"""Plain language, measured: words per message and per sentence, and what a locked phone shows.
+
+Clients include people who read poorly. Every message a client reads stays at most 80 words
+(longer texts are split or put behind a "lees meer" button), with sentences of at most 15 words
+on average. Messages that arrive unasked (steps, nudges, check-ins) may show on a lock screen:
+their first line names nothing sensitive (`lock_screen_words` in privacy.toml).
+"""
+
+from __future__ import annotations
+
+import re
+
+from content.telegram_text import check_html
+
+MAX_WORDS = 80
+MAX_AVERAGE_SENTENCE = 15.0
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+", re.UNICODE)
+_URL = re.compile(r"https?://\S+|/\w+")
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
+
+
+def visible(html: str) -> str:
+    return check_html(html)[1]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(_URL.sub(" ", text))
+
+
+def sentences(text: str) -> list[list[str]]:
+    """Sentences as lists of words; a line break ends a sentence (lists, headings)."""
+    parts = _SENTENCE_END.split(_URL.sub(" ", text))
+    return [found for part in parts if (found := words(part))]
+
+
+def plain_language_problems(html: str) -> list[str]:
+    text = visible(html)
+    problems = []
+    count = len(words(text))
+    if count > MAX_WORDS:
+        problems.append(
+            f"{count} words; at most {MAX_WORDS} per message (split it, or a 'lees meer' button)"
+        )
+    found = sentences(text)
+    if found:
+        average = sum(len(s) for s in found) / len(found)
+        if average > MAX_AVERAGE_SENTENCE:
+            problems.append(
+                f"sentences average {average:.1f} words; at most {MAX_AVERAGE_SENTENCE:.0f}"
+            )
+    return problems
+
+
+def first_line(html: str) -> str:
+    return visible(html).strip().split("\n", 1)[0]
+
+
+def lock_screen_problems(html: str, sensitive: list[str]) -> list[str]:
+    line = first_line(html).casefold()
+    return [
+        f"the first line names {word!r}, which a locked phone shows"
+        for word in sensitive
+        if word.casefold() in line
+    ]
+
+
+# Templates professionals read (the rules above are for clients; professionals get the same
+# care, but a digest may list more than 80 words of names).
+PROFESSIONAL_TEMPLATES = frozenset(
+    {
+        "client_joined",
+        "client_stopped",
+        "crisis_alert",
+        "digest",
+        "help_professional",
+        "invite_line",
+        "invite_link",
+        "invite_no_line",
+        "invite_no_pupil",
+        "invite_parent_link",
+        "invite_pupil",
+        "invite_role",
+        "professional_welcome",
+        "question_relay",
+    }
+)
+# Templates of messages that come unasked and may light up a locked phone.
+UNASKED_TEMPLATES = frozenset({"step", "nudge", "checkin_item"})
+# The nudge template has this many variants ({% if variant == N %}); services/nudges.py picks
+# one, `duwtje content check` renders them all.
+NUDGE_VARIANTS = 3
