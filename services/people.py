@@ -14,10 +14,6 @@ class Person:
     first_name: str
     language: str  # one of content.lines.LANGUAGES
 
-    @property
-    def is_private_chat(self) -> bool:
-        return self.chat_id == self.telegram_user_id
-
 
 def language_from_code(code: str | None, default: str) -> str:
     """Telegram's `language_code` ("nl", "en-GB", ...) to a language we speak."""

@@ -45,9 +45,6 @@ class FieldCipher:
     def encrypt_optional(self, value: str | None) -> str | None:
         return None if value is None else self.encrypt(value)
 
-    def decrypt_optional(self, token: str | None) -> str | None:
-        return None if token is None else self.decrypt(token)
-
     def rotate(self, token: str) -> str:
         """Re-encrypt a stored value with the newest key."""
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -274,19 +274,11 @@ def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta)
     return requeued, unknown
 
 
-def next_due_at(*, session: Session) -> datetime | None:
-    """When the earliest pending row becomes due (None: nothing pending)."""
-    value = session.execute(
-        select(func.min(_table.c.due_at)).where(_table.c.status == OutboxStatus.PENDING)
-    ).scalar_one()
-    return value  # type: ignore[no-any-return]
-
-
 def reschedule(
     *, session: Session, key: str, due_at: datetime, priority: int | None = None
 ) -> bool:
-    """Move a queued message that has not gone out yet (sooner for /verder, later for a pause).
-    False if there is no such message."""
+    """Move a queued message (or a later copy of it, "later" or "again") that has not gone out
+    yet: sooner for /verder, later for a pause. False if there is no such message."""
     values: dict[str, Any] = {"due_at": due_at}
     if priority is not None:
         values["priority"] = priority
@@ -294,13 +286,13 @@ def reschedule(
         session.connection()
         .execute(
             update(_table)
-            .where(_table.c.idempotency_key == key, _table.c.status == OutboxStatus.PENDING)
+            .where(_key_or_copies(key), _table.c.status == OutboxStatus.PENDING)
             .values(**values)
             .returning(_table.c.id)
         )
-        .first()
+        .all()
     )
-    return moved is not None
+    return bool(moved)
 
 
 def cancel_pending(
@@ -318,10 +310,19 @@ def cancel_pending(
     )
 
 
+def _key_or_copies(key: str) -> Any:
+    """The message with `key` and its later copies (`key:later:...`, `key:again:...`)."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        _table.c.idempotency_key == key,
+        _table.c.idempotency_key.like(escaped + ":%", escape="\\"),
+    )
+
+
 def cancel_key(*, session: Session, key: str, reason: str) -> None:
-    """Withdraw one message that has not gone out yet."""
+    """Withdraw a message (and its copies) that has not gone out yet."""
     session.execute(
         update(_table)
-        .where(_table.c.idempotency_key == key, _table.c.status == OutboxStatus.PENDING)
+        .where(_key_or_copies(key), _table.c.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.FAILED, last_error=reason)
     )

@@ -267,3 +267,12 @@ async def test_tailoring_adds_skips_moves_and_changes_for_one_traject(story: Sto
     assert keys[:4] == ["wat-is-het", "eigen", "spiegel", "helpend"]
     assert "gedachten" not in keys and titles["spiegel"] == "Voor de spiegel"
     assert "gedachten" in [s.key for s in rt.content.line("faalangst").steps]  # line untouched
+
+
+async def test_a_snoozed_step_asked_for_early_comes_once(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, buttons(story, first)["Later"])  # again today at 15:30
+    calls = await story.say(PUPIL, "/oefening")
+    assert sum("Spanning voor school" in t for t in texts(calls, chat=7001)) == 1
+    story.clock.advance(timedelta(hours=8))  # past 15:30
+    assert not any("Spanning voor school" in t for t in texts(await story.flush(), chat=7001))

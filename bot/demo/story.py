@@ -32,7 +32,7 @@ class StoryResult:
     admin_lines: list[tuple[str, str]] = field(default_factory=list)  # (time, command)
 
 
-def _has_button(label: str) -> Callable[[MessageView], bool]:
+def has_button(label: str) -> Callable[[MessageView], bool]:
     return lambda m: any(button["text"] == label for row in m["buttons"] for button in row)
 
 
@@ -54,7 +54,7 @@ async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
     # Sunday afternoon: three days without an answer; the sweep sends one warm nudge.
     world.advance_to(local(8, 15, 31))
     got["nudge"] = await client.wait_for_bot_message(
-        sanne, predicate=_has_button(world.label("nudge.go")), timeout=WAIT
+        sanne, predicate=has_button(world.label("nudge.go")), timeout=WAIT
     )
 
     # Sanne answers the exercise in her own words.
@@ -89,17 +89,17 @@ async def onboard(world: DemoWorld) -> StoryResult:
     # Sanne opens the link: the privacy notice first, nothing stored before "yes".
     await client.start(sanne["id"], token)
     notice = await client.wait_for_bot_message(
-        sanne["id"], predicate=_has_button(world.label("consent.yes")), timeout=WAIT
+        sanne["id"], predicate=has_button(world.label("consent.yes")), timeout=WAIT
     )
     got["consent"] = notice
     await client.press(sanne["id"], notice["message_id"], label=world.label("consent.yes"))
     moment = await client.wait_for_bot_message(
-        sanne["id"], predicate=_has_button(world.label("moments.afternoon")), timeout=WAIT
+        sanne["id"], predicate=has_button(world.label("moments.afternoon")), timeout=WAIT
     )
     got["joined"] = await client.wait_for_bot_message(mirjam["id"], timeout=WAIT)
     await client.press(sanne["id"], moment["message_id"], label=world.label("moments.afternoon"))
     step1 = await client.wait_for_bot_message(
-        sanne["id"], predicate=_has_button(world.label("step.read")), timeout=WAIT
+        sanne["id"], predicate=has_button(world.label("step.read")), timeout=WAIT
     )
     got["step1"] = step1
     return result

@@ -71,8 +71,15 @@ class DemoWorld:
         self.clock.set(moment)
 
 
-def demo_settings(folder: Path, base_url: str) -> Settings:
-    data = {
+RELAXED_PACING = {
+    "overall_per_second": 1000,
+    "per_chat_per_second": 1000,
+    "per_group_per_minute": 60000,
+}
+
+
+def demo_settings(folder: Path, base_url: str, *, relaxed: bool = False) -> Settings:
+    data: dict[str, object] = {
         "telegram": {"base_url": base_url},
         "database": {"url": f"sqlite:///{folder / 'demo.db'}"},
         "organisation": {
@@ -83,19 +90,28 @@ def demo_settings(folder: Path, base_url: str) -> Settings:
         # Telegram's limits stay as they are; the jobs look often, so days pass in seconds.
         "jobs": {"sweep_seconds": 0.2, "drain_seconds": 0.05, "housekeeping_seconds": 3600},
     }
+    if relaxed:  # for long functional runs in tests; strict pacing has its own tests
+        data["pacing"] = RELAXED_PACING
     environ = {"DUWTJE_TELEGRAM_TOKEN": DEMO_TOKEN, "DUWTJE_ENCRYPTION_KEYS": new_key()}
     return settings_from_data(data, environ, source="(demo)")
 
 
 @contextlib.asynccontextmanager
-async def demo_world(*, strict: bool = True) -> AsyncIterator[DemoWorld]:
+async def demo_world(
+    *, strict: bool = True, relaxed: bool = False, keep_media: bool = False
+) -> AsyncIterator[DemoWorld]:
+    """`relaxed`: Telegram's limits off on both sides, for long functional tests."""
     clock = VirtualClock(DEMO_START)
     with (
         tempfile.TemporaryDirectory(prefix="duwtje-demo-") as tmp,
-        SandboxThread(strict=strict, clock=clock, bot_username=DEMO_BOT) as sandbox,
+        SandboxThread(strict=strict and not relaxed, clock=clock, bot_username=DEMO_BOT) as sandbox,
     ):
         folder = Path(tmp)
-        settings = demo_settings(folder, sandbox.url)
+        settings = demo_settings(folder, sandbox.url, relaxed=relaxed)
+        if keep_media:
+            privacy = settings.privacy.model_copy(update={"keep_media": True})
+            settings = settings.model_copy(update={"privacy": privacy})
+
         engine = make_engine(settings.database.url)
         try:
             async with (

@@ -49,7 +49,7 @@ async def test_the_whole_story(world: DemoWorld, caplog: pytest.LogCaptureFixtur
         "/stop",
         "Wijkteam Demo",
         "privacy@wijkteam-demo.nl",
-        "in een gesprek",
+        "Liever een gesprek",
     ):
         assert promise in consent
     assert "Sanne (Leerling) doet nu mee" in text_of(result, "joined")
@@ -119,7 +119,7 @@ def test_the_demo_command_prints_the_story_and_writes_the_transcript(tmp_path: P
     )
     assert done.returncode == 0, done.stderr[-2000:]
     for fragment in (
-        "Welkom bij Duwtje",
+        "Duwtje van Wijkteam Demo",
         "Spanning voor school",
         "Let op je gedachten",
         "opgeslagen",
