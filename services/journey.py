@@ -19,6 +19,8 @@ from services.unit import Unit
 from storage.models import Client, Professional, Reply, Traject, TrajectStatus
 
 PAUSES = {"week": 7, "vakantie": 14}  # button choices, in days
+ACTIVE_KINDS = (*trajecten.DONE_KINDS, "checkin")  # what makes a week count in the streak
+
 MAX_PAUSE = timedelta(days=92)
 _DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2,4}))?\s*$")
 
@@ -333,7 +335,7 @@ def streak(unit: Unit, traject: Traject) -> int:
     moments = unit.session.execute(
         select(Reply.created_at).where(  # type: ignore[call-overload]
             Reply.traject_id == traject.id,
-            Reply.kind.in_(trajecten.DONE_KINDS),  # type: ignore[attr-defined]
+            Reply.kind.in_(ACTIVE_KINDS),  # type: ignore[attr-defined]
         )
     ).scalars()
     weeks = {local_date(moment, zone).isocalendar()[:2] for moment in moments}

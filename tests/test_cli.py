@@ -18,8 +18,9 @@ def duwtje(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DUWTJE_")}
-    environ.update(env or {})
     environ["COLUMNS"] = "60"  # narrow on purpose: one-line errors must stay one line
+    environ.update(env or {})
+
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,

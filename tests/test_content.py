@@ -253,3 +253,38 @@ def test_the_example_in_the_content_readme_is_a_valid_line(tmp_path: Path) -> No
     assert problems == []
     kinds = {step.kind for step in load_content([tmp_path]).line("voorbeeld").steps}
     assert kinds == {StepKind.EXERCISE, StepKind.CHOICE, StepKind.SCALE}
+
+
+def test_plain_language_is_measured() -> None:
+    from content.plain import lock_screen_problems, plain_language_problems
+
+    short = "Hoi Sanne! Hoe gaat het? Doe je mee?"
+    assert plain_language_problems(short) == []
+    long_message = " ".join(["Dit is een korte zin."] * 20)  # 100 words
+    assert any("100 words" in p for p in plain_language_problems(long_message))
+    one_long_sentence = " ".join(["woord"] * 30) + "."
+    assert any("average 30.0" in p for p in plain_language_problems(one_long_sentence))
+    links = "Kijk hier: https://example.org/a/b/c en typ /verder."
+    assert plain_language_problems(links) == []
+    assert lock_screen_problems("<b>Faalangst</b> oefening\nmeer", ["faalangst"])
+    assert lock_screen_problems("Je stap staat klaar\nFaalangst", ["faalangst"]) == []
+
+
+def test_a_sensitive_title_on_the_first_line_is_caught(extra: Path) -> None:
+    # The shipped templates open with a neutral line; an organisation's own may not.
+    line = HEADER + GOOD_STEP.replace('title.nl = "Een"', 'title.nl = "Faalangst"')
+    write_line(extra, "mijn-lijn.toml", line)
+    for language in ("nl", "en"):
+        folder = extra / "templates" / language
+        folder.mkdir(parents=True)
+        (folder / "step.html").write_text("<b>{{ title }}</b>\n\n{{ text }}", encoding="utf-8")
+    problems = [str(p) for p in check_content(content_dirs([extra]))]
+    assert any("mijn-lijn" in p and "'faalangst'" in p and "(nl)" in p for p in problems)
+
+
+def test_an_overlong_step_is_caught(extra: Path) -> None:
+    words = " ".join(["heel"] * 90)
+    line = HEADER + GOOD_STEP.replace('text.nl = "Tekst"', f'text.nl = "{words}."')
+    write_line(extra, "mijn-lijn.toml", line)
+    problems = [str(p) for p in check_content(content_dirs([extra]))]
+    assert any("mijn-lijn" in p and "at most 80 per message" in p for p in problems), problems

@@ -130,7 +130,7 @@ async def test_progress_shows_steps_bar_and_streak(story: Story) -> None:
     await story.press(PUPIL, buttons(story, first)["Gelezen ✔"])
     [progress] = texts(await story.say(PUPIL, "/voortgang"))
     assert "1 van 11 stappen" in progress and "▓" in progress and "░" in progress
-    assert "Deze week" in progress
+    assert "goed begonnen" in progress
 
 
 async def test_the_intake_yields_six_scores(story: Story) -> None:

@@ -19,7 +19,17 @@ from storage.db import session_scope
 from storage.models import Reply
 
 PUPIL_ANSWER = "Ik dacht: dat lukt me toch nooit. Maar ik heb het wel geprobeerd."
-STORY_STEPS = ("consent", "step1", "step2", "nudge", "answer_saved", "digest")
+STORY_STEPS = (
+    "consent",
+    "step1",
+    "step2",
+    "nudge",
+    "answer_saved",
+    "step3",
+    "digest",
+    "checkin",
+    "progress",
+)
 
 
 async def run_demo(console: Console, transcript: Path | None) -> None:
@@ -56,7 +66,11 @@ async def run_demo(console: Console, transcript: Path | None) -> None:
         raise UserError(f"the demo story is missing: {', '.join(missing)}")
     sent = Counter(line["kind"] for line in lines if line["from"] == "bot")
     summary = Table(title="Summary", show_header=False)
-    summary.add_row("story", "consent → first exercise → nudge → answer → digest: all played")
+    summary.add_row(
+        "story",
+        "consent → first exercise → nudge → reflection → another step → digest → weekly "
+        "check-in → progress: all played",
+    )
     summary.add_row(
         "bot messages", ", ".join(f"{kind} {count}" for kind, count in sorted(sent.items()))
     )
@@ -66,7 +80,8 @@ async def run_demo(console: Console, transcript: Path | None) -> None:
         f"{stats['requests']} over HTTP to the local sandbox, "
         f"{stats['too_many_requests']} answered 429",
     )
-    summary.add_row("virtual time", "Monday 2 March 09:00 → Monday 9 March 08:31 (Amsterdam)")
+    summary.add_row("virtual time", "Monday 2 March 09:00 → Monday 9 March 15:31 (Amsterdam)")
+
     summary.add_row("real time", f"{time.monotonic() - began:.1f} s")
     if transcript is not None:
         summary.add_row("transcript", str(transcript))

@@ -57,14 +57,50 @@ async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
         sanne, predicate=has_button(world.label("nudge.go")), timeout=WAIT
     )
 
-    # Sanne answers the exercise in her own words.
+    # Sanne does the exercise: "Klaar", then the reflection question in her own words.
+    done = await client.press(sanne, got["step2"]["message_id"], label=world.label("step.done"))
+    got["reflection_question"] = await _next_bot_message(
+        world, sanne, after=done["seq"], ready=_says("?")
+    )
+    got["next_planned"] = await _next_bot_message(
+        world, sanne, after=done["seq"], ready=has_button(world.label("step.now"))
+    )
     sent = await client.text(sanne, pupil_answer)
-    got["answer_saved"] = await client.wait_for_bot_message(sanne, timeout=WAIT)
+    got["answer_saved"] = await _next_bot_message(world, sanne, after=sent["seq"], ready=_any)
 
-    # Monday morning: Mirjam's digest lists the new answer.
+    # She feels like another one now: "Nu verder" gives the next step, a choice.
+    pressed = await client.press(
+        sanne, got["next_planned"]["message_id"], label=world.label("step.now")
+    )
+    got["step3"] = await _next_bot_message(
+        world, sanne, after=pressed["seq"], ready=lambda m: bool(m["buttons"])
+    )
+    choice = got["step3"]["buttons"][1][0]["text"]
+    chosen = await client.press(sanne, got["step3"]["message_id"], label=choice)
+    got["step3_done"] = await _next_bot_message(world, sanne, after=chosen["seq"], ready=_any)
+
+    # Monday morning: Mirjam's digest lists the new answers.
     world.advance_to(local(9, 8, 31))
     got["digest"] = await _next_bot_message(world, mirjam, after=sent["seq"], ready=_says("Nieuw"))
+
+    # Monday after school: the weekly check-in, one tap.
+    world.advance_to(local(9, 15, 31))
+    got["checkin"] = await _next_bot_message(
+        world, sanne, after=chosen["seq"], ready=_says("check-in")
+    )
+    tapped = await client.press(
+        sanne, got["checkin"]["message_id"], data=got["checkin"]["buttons"][0][3]["callback_data"]
+    )
+    got["checkin_done"] = await _next_bot_message(world, sanne, after=tapped["seq"], ready=_any)
+
+    # And how far is she?
+    asked = await client.text(sanne, "/voortgang")
+    got["progress"] = await _next_bot_message(world, sanne, after=asked["seq"], ready=_any)
     return result
+
+
+def _any(_message: MessageView) -> bool:
+    return True
 
 
 async def onboard(world: DemoWorld) -> StoryResult:

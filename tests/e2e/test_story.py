@@ -57,8 +57,12 @@ async def test_the_whole_story(world: DemoWorld, caplog: pytest.LogCaptureFixtur
     assert "donderdag om 15:30" in text_of(result, "step1_done")
     assert "Let op je gedachten" in text_of(result, "step2")
     assert "Let op je gedachten" in text_of(result, "nudge")
-    assert "opgeslagen" in text_of(result, "answer_saved")
-    assert "Sanne: 2 antwoorden" in text_of(result, "digest")  # done, and her reflection
+    assert "Welke gedachte" in text_of(result, "reflection_question")
+    assert "bewaard" in text_of(result, "answer_saved")
+    assert "Een helpende gedachte" in text_of(result, "step3")
+    assert "check-in" in text_of(result, "checkin")
+    assert "3 van 11 stappen" in text_of(result, "progress")
+    assert "Sanne: 3 antwoorden" in text_of(result, "digest")  # done, reflection, choice
 
     # The nudge came at 15:30 on Sunday, three days after the step, not before.
     nudged = result.messages["nudge"]["date"]
