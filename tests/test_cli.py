@@ -149,3 +149,10 @@ def test_content_list_json_has_the_frozen_shape(tmp_path: Path) -> None:
             assert set(step) == {"key", "kind", "audience", "title"}
             assert step["kind"] in {"exercise", "question", "choice", "scale", "checkin", "info"}
             assert step["audience"] in {"client", "together"}
+    by_key = {line["key"]: line for line in lines}
+    assert {"faalangst", "mantelzorg", "intake", "activiteit"} <= set(by_key)
+    faalangst = by_key["faalangst"]["steps"]
+    assert len(faalangst) >= 8
+    assert sum(step["audience"] == "together" for step in faalangst) >= 2
+    assert len(by_key["mantelzorg"]["steps"]) >= 6
+
