@@ -155,4 +155,3 @@ def test_content_list_json_has_the_frozen_shape(tmp_path: Path) -> None:
     assert len(faalangst) >= 8
     assert sum(step["audience"] == "together" for step in faalangst) >= 2
     assert len(by_key["mantelzorg"]["steps"]) >= 6
-
