@@ -8,6 +8,7 @@ due).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -24,6 +25,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.handlers import basics, buttons
 from bot.handlers.errors import on_error
+from bot.lease import LeaseKeeper
 from bot.runtime import Runtime, runtime
 from bot.sender import Sender
 from bot.settings import Settings
@@ -69,7 +71,16 @@ def build_application(
         )
     application = builder.build()
     application.bot_data["runtime"] = rt
-    application.bot_data["sender"] = Sender(rt, application.bot)
+    # Taking the lease means sorting out what an earlier holder left in flight.
+    keeper = LeaseKeeper(
+        rt,
+        ttl=timedelta(seconds=settings.jobs.lease_seconds),
+        on_acquired=lambda: sender.request_recovery(),
+    )
+    sender = Sender(rt, application.bot, keeper)
+
+    application.bot_data["lease"] = keeper
+    application.bot_data["sender"] = sender
 
     # Updates, most specific first; the last handler takes whatever is left. Only new messages
     # count: an edit of an old message must not answer a step, raise an alert or ask again.
@@ -108,15 +119,25 @@ def sender_of(application: Application) -> Sender:  # type: ignore[type-arg]
     return sender
 
 
+def lease_of(application: Application) -> LeaseKeeper:  # type: ignore[type-arg]
+    keeper = application.bot_data["lease"]
+    assert isinstance(keeper, LeaseKeeper)
+    return keeper
+
+
 def runtime_of(application: Application) -> Runtime:  # type: ignore[type-arg]
+
     value = application.bot_data["runtime"]
     assert isinstance(value, Runtime)
     return value
 
 
 async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Queue what time made due (nudges, digests) in one transaction, then wake the sender."""
+    """Queue what time made due (nudges, digests) in one transaction, then wake the sender.
+    Only the lease holder sweeps: idempotency keys would stop doubles, but not double work."""
     rt = runtime(context)
+    if not lease_of(context.application).held:
+        return
     with session_scope(rt.engine) as session:
         unit = Unit(session=session, now=rt.clock.now(), content=rt.content, cipher=rt.cipher)
         counts = sweep(

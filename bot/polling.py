@@ -16,6 +16,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.inbound import store_updates
+from bot.lease import LeaseKeeper
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,19 @@ log = logging.getLogger(__name__)
 LONG_POLL_SECONDS = 25
 
 
-async def poll(rt: Runtime, application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+async def poll(
+    rt: Runtime,
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    lease: LeaseKeeper,
+) -> None:
+    """Only the lease holder polls: two getUpdates at once make Telegram answer 409."""
     offset: int | None = None
     failures = 0
     while not stop.is_set():
+        if not lease.held:
+            await _sleep_unless_stopped(stop, lease.renew_seconds)
+            continue
         try:
             updates = await application.bot.get_updates(
                 offset=offset,

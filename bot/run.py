@@ -16,7 +16,7 @@ from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application
 
-from bot.app import build_application, runtime_of, sender_of
+from bot.app import build_application, lease_of, runtime_of, sender_of
 from bot.clock import Clock
 from bot.inbound import requeue_stored
 from bot.logs import protect_logs
@@ -62,17 +62,22 @@ async def run_bot(
         await _set_commands(application)
         await requeue_stored(rt, application)
         await application.start()
+        keeper = lease_of(application)
+        keeper.renew()  # take the lease at once if it is free, before anything is sent
+        keeper_task = asyncio.create_task(keeper.run(stop), name="lease")
         sender_task = asyncio.create_task(sender.run(stop), name="sender")
         stop_updates, poller = await _start_updates(settings, application)
         log.info("Duwtje runs as @%s (%s mode)", application.bot.username, settings.telegram.mode)
         try:
             if on_ready is not None:
                 await on_ready(application)
-            await _until_stopped(stop, [sender_task, *([poller] if poller else [])])
+            await _until_stopped(stop, [sender_task, keeper_task, *([poller] if poller else [])])
         finally:
             await stop_updates()
             stop.set()
             await sender_task
+            await keeper_task  # gives the lease up, so another process takes over at once
+
             await application.stop()
             rt.engine.dispose()
 
@@ -100,7 +105,9 @@ async def _start_updates(
     if settings.telegram.mode == "polling":
         await application.bot.delete_webhook(drop_pending_updates=False)
         polling_stop = asyncio.Event()
-        task = asyncio.create_task(poll(rt, application, polling_stop), name="poller")
+        task = asyncio.create_task(
+            poll(rt, application, polling_stop, lease_of(application)), name="poller"
+        )
 
         async def stop_polling() -> None:
             polling_stop.set()

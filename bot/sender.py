@@ -27,6 +27,7 @@ from sqlmodel import Session
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, TelegramError
 
+from bot.lease import LeaseKeeper
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.send_errors import Kind, Verdict, classify
@@ -50,8 +51,6 @@ from storage.outbox import (
 log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_ATTEMPTS = 8
-# Rows left `sending` longer than this by a process that died are recovered at start.
-IN_FLIGHT_GRACE = timedelta(seconds=0)
 # After "invalid token" nothing can be sent; wait this long before trying again.
 FATAL_PAUSE_SECONDS = 60.0
 WRITE_RETRIES = 3
@@ -69,9 +68,15 @@ GO_ON = After()
 
 
 class Sender:
-    def __init__(self, rt: Runtime, bot: Bot, *, max_in_flight: int | None = None) -> None:
+    """Sends only while this process holds the lease (bot/lease.py)."""
+
+    def __init__(
+        self, rt: Runtime, bot: Bot, lease: LeaseKeeper, *, max_in_flight: int | None = None
+    ) -> None:
         self._rt = rt
         self._bot = bot
+        self._lease = lease
+        self._recovery_due = True
         self._pacer = Pacer(rt.settings.pacing)
         # About two seconds of sends claimed ahead: enough to keep the pacer busy, little enough
         # that an urgent reply is claimed soon.
@@ -88,12 +93,15 @@ class Sender:
     def in_flight(self) -> int:
         return self._in_flight
 
+    def request_recovery(self) -> None:
+        """The lease was just taken: what an earlier holder left `sending` is ours to sort."""
+        self._recovery_due = True
+
     def recover(self) -> None:
-        """At start: rows a dead process left `sending` (see storage.outbox.recover_in_flight)."""
+        """Rows an earlier holder left `sending` (see storage.outbox.recover_in_flight)."""
+        self._recovery_due = False
         with session_scope(self._rt.engine) as session:
-            requeued, unknown = recover_in_flight(
-                session=session, now=self._rt.clock.now(), older_than=IN_FLIGHT_GRACE
-            )
+            requeued, unknown = recover_in_flight(session=session, holder=self._lease.holder)
         if requeued or unknown:
             log.warning(
                 "recovered outbox rows in flight: %d requeued, %d marked unknown", requeued, unknown
@@ -101,11 +109,12 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain until `stop` is set; then finish the sends under way and put back the rest."""
-        self.recover()
         failures = 0
         try:
             while not stop.is_set():
                 try:
+                    if self._lease.held and self._recovery_due:
+                        self.recover()
                     claimed = self.claim()
                     failures = 0
                 except Exception:  # the database may be away for a moment; never stop sending
@@ -122,11 +131,15 @@ class Sender:
     def claim(self) -> int:
         """Claim what fits and hand it to the chat workers. Returns how many rows were claimed."""
         room = self._max_in_flight - self._in_flight
-        if room <= 0 or time.monotonic() < self._paused_until:
+        if room <= 0 or time.monotonic() < self._paused_until or not self._lease.held:
             return 0
         with session_scope(self._rt.engine) as session:
             rows = claim_due(
-                session=session, now=self._rt.clock.now(), limit=room, cipher=self._rt.cipher
+                session=session,
+                now=self._rt.clock.now(),
+                limit=room,
+                cipher=self._rt.cipher,
+                claimed_by=self._lease.holder,
             )
         for row in rows:
             self._in_flight += 1
@@ -137,6 +150,9 @@ class Sender:
 
     async def drain(self, limit_seconds: float = 30.0) -> None:
         """Send everything due now and wait until it is done (for tests, demos and jobs)."""
+        self._lease.renew()
+        if self._recovery_due:
+            self.recover()
         async with asyncio.timeout(limit_seconds):
             while self.claim() or self._in_flight:
                 await self._wait_slot(0.05)
@@ -223,11 +239,12 @@ class Sender:
             await self._release([row.id], not_before)
             return After(wait_until=not_before)
         await self._pacer.wait_turn(row.chat_id)
-        if self._stopping:
+        if self._stopping or not self._lease.held:
             await self._release([row.id], None)
             return GO_ON
-        now = self._rt.clock.now()
-        await self._write(lambda session: mark_attempt(session=session, message_id=row.id, now=now))
+        if not await self._mark_attempt(row):
+            log.warning("outbox row %s was taken back by a new lease holder; not sent", row.id)
+            return GO_ON
         message = Outgoing.from_payload(row.payload)
         try:
             sent = await self._deliver(row.chat_id, message)
@@ -236,7 +253,21 @@ class Sender:
         await self._record_sent(row, sent)
         return GO_ON
 
+    async def _mark_attempt(self, row: ClaimedMessage) -> bool:
+        now = self._rt.clock.now()
+        marked = False
+
+        def work(session: Session) -> None:
+            nonlocal marked
+            marked = mark_attempt(
+                session=session, message_id=row.id, now=now, claimed_by=self._lease.holder
+            )
+
+        await self._write(work)
+        return marked
+
     async def _deliver(self, chat_id: int, message: Outgoing) -> Message:
+
         read = self._rt.settings.telegram.read_timeout_seconds
         connect = self._rt.settings.telegram.connect_timeout_seconds
         if message.photo:

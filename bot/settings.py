@@ -127,6 +127,9 @@ class JobsSettings(_Section):
     sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
     drain_seconds: float = Field(default=1.0, gt=0, le=60)
     housekeeping_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    # The sender lease: with several processes, another takes over this long after the
+    # holder stopped renewing (it renews every quarter of it).
+    lease_seconds: float = Field(default=20.0, ge=2, le=300)
 
 
 class OrganisationSettings(_Section):

@@ -306,6 +306,7 @@ class OutboxMessage(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_column=_telegram_id())
     created_at: datetime = Field(sa_column=_utc())
     claimed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=80)  # the sender process (lease)
     # Set just before the request goes to Telegram: a row left `sending` without it was never
     # attempted (safe to send); with it, Telegram may have it (the ambiguous rule applies).
     attempted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -357,6 +358,18 @@ class AuditEntry(SQLModel, table=True):
     subject_kind: str | None = Field(default=None, max_length=20)
     subject_id: int | None = None
     detail: str | None = Field(default=None, max_length=200)
+
+
+class Lease(SQLModel, table=True):
+    """Who sweeps and sends now. Several processes take updates; one at a time holds this, so
+    one pacer keeps Telegram's per-bot limits. A holder that stops renewing loses it."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(sa_column=Column(String(40), primary_key=True))
+    holder: str = Field(max_length=80)
+    expires_at: datetime = Field(sa_column=_utc())
+    acquired_at: datetime = Field(sa_column=_utc())
 
 
 class ProcessedUpdate(SQLModel, table=True):

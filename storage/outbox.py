@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, or_, select, update
@@ -84,7 +84,7 @@ def enqueue(
 
 
 def claim_due(
-    *, session: Session, now: datetime, limit: int, cipher: FieldCipher
+    *, session: Session, now: datetime, limit: int, cipher: FieldCipher, claimed_by: str = ""
 ) -> list[ClaimedMessage]:
     """Claim up to `limit` due rows, most urgent first, and mark them `sending`.
 
@@ -105,7 +105,9 @@ def claim_due(
     rows = session.execute(
         update(_table)
         .where(_table.c.id.in_(due.scalar_subquery()), _table.c.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempted_at=None)
+        .values(
+            status=OutboxStatus.SENDING, claimed_at=now, claimed_by=claimed_by, attempted_at=None
+        )
         .returning(
             _table.c.id,
             _table.c.chat_id,
@@ -147,13 +149,24 @@ def claim_due(
     return claimed
 
 
-def mark_attempt(*, session: Session, message_id: int, now: datetime) -> None:
-    """The request is about to go to Telegram: from now on it may arrive."""
-    session.execute(
-        update(_table)
-        .where(_table.c.id == message_id, _table.c.status == OutboxStatus.SENDING)
-        .values(attempted_at=now, attempts=_table.c.attempts + 1)
+def mark_attempt(*, session: Session, message_id: int, now: datetime, claimed_by: str = "") -> bool:
+    """The request is about to go to Telegram: from now on it may arrive. False if the row is
+    no longer ours (a new lease holder took it back): then it must not be sent."""
+    marked = (
+        session.connection()
+        .execute(
+            update(_table)
+            .where(
+                _table.c.id == message_id,
+                _table.c.status == OutboxStatus.SENDING,
+                _table.c.claimed_by == claimed_by,
+            )
+            .values(attempted_at=now, attempts=_table.c.attempts + 1)
+            .returning(_table.c.id)
+        )
+        .first()
     )
+    return marked is not None
 
 
 def mark_sent(
@@ -244,8 +257,8 @@ def drop_claimed(*, session: Session, message_ids: Sequence[int], reason: str) -
     )
 
 
-def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta) -> tuple[int, int]:
-    """Rows left `sending` by a process that died.
+def recover_in_flight(*, session: Session, holder: str) -> tuple[int, int]:
+    """Rows left `sending` by an earlier lease holder (it died, or lost the lease).
 
     Never attempted: back to `pending`. Attempted, we cannot know whether Telegram got it: a
     personal message becomes `unknown` (never resent blindly); anything else goes back to
@@ -253,8 +266,9 @@ def recover_in_flight(*, session: Session, now: datetime, older_than: timedelta)
     """
     stale = and_(
         _table.c.status == OutboxStatus.SENDING,
-        or_(_table.c.claimed_at.is_(None), _table.c.claimed_at < now - older_than),
+        or_(_table.c.claimed_by.is_(None), _table.c.claimed_by != holder),
     )
+
     attempted = _table.c.attempted_at.is_not(None)
     connection = session.connection()
     requeued = connection.execute(

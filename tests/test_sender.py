@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.app import runtime_of, sender_of
+from bot.app import lease_of, runtime_of, sender_of
 from bot.clock import VirtualClock
 from bot.pacing import Pacer
 from services.messages import Button, Outgoing
@@ -233,6 +233,7 @@ async def test_a_stop_puts_claimed_rows_back_unsent(
     rt = runtime_of(offline_app)
     sender = sender_of(offline_app)
     sender._pacer = Pacer(rt.settings.pacing.model_copy(update={"per_chat_per_second": 2.0}))
+    lease_of(offline_app).renew()  # what the lease keeper does in a running bot
     stop = asyncio.Event()
     running = asyncio.create_task(sender.run(stop))
     await asyncio.sleep(0.3)
@@ -262,6 +263,7 @@ async def test_a_database_hiccup_does_not_stop_the_sender(
 
     monkeypatch.setattr(sender_module, "claim_due", flaky)
     queue(offline_app, message("a"))
+    lease_of(offline_app).renew()  # what the lease keeper does in a running bot
     stop = asyncio.Event()
     running = asyncio.create_task(sender_of(offline_app).run(stop))
     for _ in range(50):

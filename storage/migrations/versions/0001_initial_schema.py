@@ -41,6 +41,13 @@ def upgrade() -> None:
     sa.Column('received_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('update_id', name=op.f('pk_inbound_update'))
     )
+    op.create_table('lease',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acquired_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_lease'))
+    )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=40), nullable=False),
@@ -69,6 +76,7 @@ def upgrade() -> None:
     sa.Column('telegram_message_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('claimed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
@@ -338,6 +346,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox_message')
     op.drop_table('organisation')
+    op.drop_table('lease')
     op.drop_table('inbound_update')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
