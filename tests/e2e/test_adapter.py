@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
@@ -61,9 +62,14 @@ async def test_the_outbox_records_telegrams_message_ids(
     message = await client.wait_for_bot_message(daan["id"])
     assert "the chat bot of" in (message["plain_text"] or "")
     engine = make_engine(e2e_settings.database.url)
-    with session_scope(engine) as session:
-        row = session.execute(select(OutboxMessage)).scalar_one()
+    for _ in range(50):  # the sandbox saw it a moment before the sender wrote the result back
+        with session_scope(engine) as session:
+            row = session.execute(select(OutboxMessage)).scalar_one()
+        if row.status == OutboxStatus.SENT:
+            break
+        await asyncio.sleep(0.05)
     engine.dispose()
+
     assert (row.status, row.telegram_message_id) == (OutboxStatus.SENT, message["message_id"])
 
 
