@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -101,6 +102,7 @@ def build_application(
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, basics.text))
     application.add_handler(MessageHandler(new & (filters.VOICE | filters.PHOTO), basics.media))
     application.add_handler(CallbackQueryHandler(buttons.button))
+    application.add_handler(ChatMemberHandler(basics.chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(TypeHandler(Update, basics.everything_else))
     application.add_error_handler(on_error)
 

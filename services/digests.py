@@ -67,7 +67,21 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
         for row in digests.stalled(session=unit.session, professional_id=professional.id)
     ]
     questions = digests.open_questions(session=unit.session, professional_id=professional.id)
-    if not active and not waiting and not questions:
+    gone = [
+        {"name": _name(unit, row.name_enc), "since": row.since.astimezone(zone).strftime("%d-%m")}
+        for row in digests.unreachable(session=unit.session, professional_id=professional.id)
+    ]
+    doubt = [
+        {
+            "name": _name(unit, row.name_enc) if row.name_enc else "",
+            "kind": row.kind,
+            "when": row.created_at.astimezone(zone).strftime("%d-%m %H:%M"),
+        }
+        for row in digests.in_doubt(
+            session=unit.session, professional_id=professional.id, since=professional.last_digest_at
+        )
+    ]
+    if not active and not waiting and not questions and not gone and not doubt:
         return False
     day = local_date(unit.now, zone)
     return to_professional(
@@ -83,6 +97,8 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
             active=active,
             waiting=waiting,
             questions=questions,
+            unreachable=gone,
+            in_doubt=doubt,
             date=day.strftime("%d-%m-%Y"),
         ),
     )

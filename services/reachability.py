@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session
 
+from services.people import Person
+from services.unit import Unit
 from storage import outbox
 from storage.models import Client, Professional, RecipientKind
 
@@ -36,3 +38,17 @@ def recipient_gone(
         .where(model.id == recipient_id, model.unreachable_since.is_(None))  # type: ignore[arg-type, union-attr]
         .values(unreachable_since=now)
     )
+
+
+def chat_member_changed(
+    unit: Unit, person: Person, who: Client | Professional | None, *, blocked: bool
+) -> None:
+    """Telegram says they blocked the bot (or unblocked it): no sends until they come back;
+    when they do, all is as before (their professional saw it in the digest meanwhile)."""
+    if who is None:
+        return  # a stranger: nothing of theirs is kept, nothing to change
+    kind = RecipientKind.CLIENT if isinstance(who, Client) else RecipientKind.PROFESSIONAL
+    if blocked:
+        recipient_gone(session=unit.session, recipient_kind=kind, recipient_id=who.id, now=unit.now)
+    else:
+        who.unreachable_since = None

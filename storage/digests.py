@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, null, select
 from sqlmodel import Session
 
 from storage.models import (
     Client,
+    OutboxMessage,
+    OutboxStatus,
     Professional,
     Question,
     QuestionStatus,
@@ -23,6 +25,7 @@ _reply = Reply.__table__  # type: ignore[attr-defined]
 _traject = Traject.__table__  # type: ignore[attr-defined]
 _question = Question.__table__  # type: ignore[attr-defined]
 _professional = Professional.__table__  # type: ignore[attr-defined]
+_outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 # Answers to a step or a check-in question ("checkin-done" only marks a check-in finished).
@@ -116,3 +119,56 @@ def open_questions(*, session: Session, professional_id: int) -> int:
             )
         ).scalar_one()
     )
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    client_id: int
+    name_enc: str | None
+    since: datetime
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    """A personal message that may not have arrived (Telegram did not answer in time)."""
+
+    name_enc: str | None  # the client it was for or about; None: for the professional
+    kind: str
+    created_at: datetime
+
+
+def unreachable(*, session: Session, professional_id: int) -> list[Unreachable]:
+    rows = session.execute(
+        select(_client.c.id, _client.c.name_enc, _client.c.unreachable_since)
+        .where(
+            _client.c.professional_id == professional_id,
+            _client.c.unreachable_since.is_not(None),
+        )
+        .order_by(_client.c.unreachable_since)
+    ).all()
+    return [Unreachable(*row) for row in rows]
+
+
+def in_doubt(
+    *, session: Session, professional_id: int, since: datetime | None, limit: int = 10
+) -> list[InDoubt]:
+    """Messages to this professional or their clients whose arrival is unknown, since `since`."""
+    to_client = and_(_outbox.c.recipient_kind == "client", _outbox.c.recipient_id == _client.c.id)
+    mine = _client.c.professional_id == professional_id
+    conditions = [_outbox.c.status == OutboxStatus.UNKNOWN]
+    if since is not None:
+        conditions.append(_outbox.c.created_at > since)
+    for_clients = (
+        select(_client.c.name_enc, _outbox.c.kind, _outbox.c.created_at)
+        .select_from(_outbox.join(_client, to_client))
+        .where(mine, *conditions)
+    )
+    for_professional = select(null().label("name_enc"), _outbox.c.kind, _outbox.c.created_at).where(
+        _outbox.c.recipient_kind == "professional",
+        _outbox.c.recipient_id == professional_id,
+        *conditions,
+    )
+    rows = session.execute(
+        for_clients.union_all(for_professional).order_by("created_at").limit(limit)
+    ).all()
+    return [InDoubt(*row) for row in rows]

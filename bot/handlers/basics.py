@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import clients, greeting, journey, onboarding, professionals
+from services import clients, greeting, journey, onboarding, professionals, reachability
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -180,3 +180,14 @@ async def everything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Updates no handler wants (edits, reactions, unknown types): handled, without effect."""
     async with update_unit(runtime(context), update):
         pass
+
+
+async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was blocked or unblocked in a private chat (`my_chat_member`)."""
+    change = update.my_chat_member
+    blocked = change is not None and change.new_chat_member.status in ("kicked", "left")
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        reachability.chat_member_changed(unit, person, who, blocked=blocked)
+
+    await in_unit(update, context, work)
