@@ -26,6 +26,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.handlers import basics, buttons
 from bot.handlers.errors import on_error
+from bot.health import log_minute
 from bot.lease import LeaseKeeper
 from bot.runtime import Runtime, runtime
 from bot.sender import Sender
@@ -112,6 +113,7 @@ def build_application(
     jobs.run_repeating(
         housekeeping, interval=settings.jobs.housekeeping_seconds, first=10, name="housekeeping"
     )
+    jobs.run_repeating(minute_log, interval=60, first=60, name="minute-log")
     return application
 
 
@@ -153,7 +155,12 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         rt.wake_sender.set()
 
 
+async def minute_log(context: ContextTypes.DEFAULT_TYPE) -> None:
+    log_minute(runtime(context), lease_of(context.application))
+
+
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
+
     rt = runtime(context)
     with session_scope(rt.engine) as session:
         counts = prune(session=session, now=rt.clock.now())

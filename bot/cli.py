@@ -34,6 +34,10 @@ traject_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(traject_app, name="traject")
+outbox_app = typer.Typer(
+    help="Messages on their way: counts, problems, retry, cancel.", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(content_app, name="content")
 app.add_typer(invite_app, name="invite")
 
@@ -276,6 +280,81 @@ def _texts(**given: str | None) -> dict[str, dict[str, str]]:
                 raise typer.BadParameter(f"give --{name}-nl and --{name}-en together")
             texts[name] = {"nl": nl, "en": en}
     return texts
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="The backup file to write.", dir_okay=False)],
+    config: ConfigOption = None,
+) -> None:
+    """Back up the database while the bot runs (SQLite), or show the pg_dump command."""
+    from bot.ops import backup as make_backup
+
+    out.print(make_backup(_settings(config), target), markup=False, highlight=False)
+
+
+@outbox_app.command("status")
+def outbox_status(config: ConfigOption = None) -> None:
+    """How many messages per status, and how long the oldest due one has waited."""
+    from bot.ops import outbox_status as status
+
+    counts, waited = status(_settings(config))
+    for name in ("pending", "sending", "sent", "failed", "unknown"):
+        out.print(f"{name:>8}: {counts.get(name, 0)}", highlight=False)
+    out.print(
+        f"oldest due message waits {waited:.0f} s" if waited is not None else "nothing waits",
+        highlight=False,
+    )
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="failed, unknown, stuck, pending, sending or sent (repeatable)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    config: ConfigOption = None,
+) -> None:
+    """Messages that need a look (default: failed, unknown and stuck). Never their text."""
+    from rich.table import Table
+
+    from bot.ops import outbox_rows
+
+    wanted = status or ["failed", "unknown", "stuck"]
+    allowed = {"failed", "unknown", "stuck", "pending", "sending", "sent"}
+    if not set(wanted) <= allowed:
+        raise typer.BadParameter(f"choose from {', '.join(sorted(allowed))}", param_hint="--status")
+    table = Table("id", "kind", "to", "status", "attempts", "due", "last error")
+    for row in outbox_rows(_settings(config), wanted, limit):
+        table.add_row(
+            str(row.id),
+            row.kind,
+            f"{row.recipient_kind} {row.recipient_id or ''}",
+            row.status,
+            str(row.attempts),
+            row.due_at.isoformat(timespec="seconds"),
+            row.last_error or "",
+        )
+    out.print(table)
+
+
+@outbox_app.command("retry")
+def outbox_retry(message: int, config: ConfigOption = None) -> None:
+    """Send a failed, unknown or stuck message again, now (it may then arrive twice)."""
+    from bot.ops import outbox_change
+
+    outbox_change(_settings(config), message, retry=True)
+    out.print(f"Message {message} goes out again.")
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(message: int, config: ConfigOption = None) -> None:
+    """Withdraw a message that has not gone out yet."""
+    from bot.ops import outbox_change
+
+    outbox_change(_settings(config), message, retry=False)
+    out.print(f"Message {message} cancelled.")
 
 
 @traject_app.command("list")

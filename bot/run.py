@@ -18,6 +18,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, lease_of, runtime_of, sender_of
 from bot.clock import Clock
+from bot.health import add_healthz, warn_if_away_too_long
 from bot.inbound import requeue_stored
 from bot.logs import protect_logs
 from bot.polling import poll
@@ -59,6 +60,7 @@ async def run_bot(
     rt = runtime_of(application)
     sender = sender_of(application)
     async with application:  # initialize() calls getMe; shutdown() on the way out
+        warn_if_away_too_long(rt)
         await _set_commands(application)
         await requeue_stored(rt, application)
         await application.start()
@@ -118,7 +120,10 @@ async def _start_updates(
         return stop_polling, task
 
     secret = settings.require_webhook_secret()
-    runner = web.AppRunner(build_webhook_app(rt, application, secret=secret), access_log=None)
+    app = build_webhook_app(rt, application, secret=secret)
+    add_healthz(app, rt, lease_of(application))
+    runner = web.AppRunner(app, access_log=None)
+
     await runner.setup()
     site = web.TCPSite(runner, settings.telegram.webhook_listen, settings.telegram.webhook_port)
     await site.start()
