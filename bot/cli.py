@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from bot.cli_bench import bench
 from bot.errors import UserError
 from content.problems import ContentError
 
@@ -40,6 +41,7 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(content_app, name="content")
 app.add_typer(invite_app, name="invite")
+app.command()(bench)
 
 # soft_wrap: a one-line message stays one line, however narrow the terminal.
 out = Console(soft_wrap=True)
@@ -90,13 +92,19 @@ def run(config: ConfigOption = None) -> None:
 
     from bot.clock import SystemClock
     from bot.logs import configure_logging
-    from bot.run import run_bot
+    from bot.run import freeze_long_lived, run_bot
 
     settings = _settings(config)
     token = settings.require_token()
     settings.require_encryption_keys()
     configure_logging(secrets=[token])
-    asyncio.run(_until_signalled(lambda stop: run_bot(settings, SystemClock(), stop)))
+
+    async def started(_application: Any) -> None:
+        freeze_long_lived()
+
+    asyncio.run(
+        _until_signalled(lambda stop: run_bot(settings, SystemClock(), stop, on_ready=started))
+    )
 
 
 async def _until_signalled(main: Any) -> None:
@@ -155,6 +163,10 @@ def sandbox(
     username: Annotated[str, typer.Option(help="The bot's username in getMe.")] = (
         "duwtje_sandbox_bot"
     ),
+    latency: Annotated[
+        float,
+        typer.Option(help="Seconds of network round trip added to every Bot API call.", min=0),
+    ] = 0.0,
 ) -> None:
     """Run a local Telegram Bot API server to try the bot without Telegram (see README)."""
     from bot.sandbox import serve
@@ -162,7 +174,7 @@ def sandbox(
     if spec is not None and not spec.is_file():
         raise UserError(f"{spec}: no such file (--spec wants the Bot API spec JSON)")
     try:
-        serve(port=port, strict=strict, spec_path=spec, bot_username=username)
+        serve(port=port, strict=strict, spec_path=spec, bot_username=username, latency=latency)
     except OSError as exc:
         raise UserError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror or exc})") from None
 

@@ -116,7 +116,7 @@ class DefaultsSettings(_Section):
 class PacingSettings(_Section):
     """Telegram's limits. Functional tests relax these; production keeps the defaults."""
 
-    overall_per_second: float = Field(default=29.0, gt=0, le=1000)
+    overall_per_second: float = Field(default=29.5, gt=0, le=1000)
     per_chat_per_second: float = Field(default=1.0, gt=0, le=1000)
     per_group_per_minute: float = Field(default=20.0, gt=0, le=60000)
 

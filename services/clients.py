@@ -29,7 +29,6 @@ from storage.models import (
     RecipientKind,
     Reply,
     Traject,
-    TrajectStatus,
 )
 from storage.outbox import PRIORITY_REPLY
 
@@ -289,9 +288,8 @@ def pause(unit: Unit, client: Client, when: str = "") -> None:
 
 def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
     """The buttons under a nudge: carry on now, or a pause."""
-    traject_id = callback.int_part(1)
-    traject = unit.session.get(Traject, traject_id) if traject_id is not None else None
-    if traject is None or traject.client_id != client.id or traject.status != TrajectStatus.ACTIVE:
+    traject = steps.active_traject(unit, client)
+    if traject is None or traject.client_id != client.id or traject.line_key != callback.part(1):
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     unit.remove_pressed_buttons()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -37,6 +38,12 @@ class Outgoing:
     text: str
     buttons: Keyboard = field(default_factory=tuple)
     photo: str | None = None
+
+    @cached_property
+    def payload(self) -> Mapping[str, Any]:
+        """What the outbox stores. Made once: a message queued to thousands (a nudge) shares
+        one payload, and the outbox serialises it once (storage.outbox.outbox_values)."""
+        return self.to_payload()
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {

@@ -76,7 +76,7 @@ class Unit:
                 recipient_kind=recipient_kind,
                 recipient_id=recipient_id,
                 kind=kind,
-                payload=message.to_payload(),
+                payload=message.payload,
                 priority=priority,
                 personal=personal,
                 due_at=due_at,

@@ -6,10 +6,12 @@ hundred thousand enrolments stays in the milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from storage.models import Client, ClientStatus, Organisation, Traject, TrajectStatus
@@ -66,11 +68,21 @@ def due_nudges(*, session: Session, now: datetime, limit: int = 5000) -> list[Du
     return [DueNudge(*row) for row in rows]
 
 
-def set_next_nudge(
-    *, session: Session, traject_id: int, next_nudge_at: datetime | None, rung: int
-) -> None:
-    session.execute(
+class NudgeMove(NamedTuple):
+    """What a sweep decided for one traject: its next nudge (None: none for this stall)."""
+
+    traject_id: int
+    next_nudge_at: datetime | None
+    rung: int
+
+
+def set_next_nudges(*, session: Session, moves: Sequence[NudgeMove]) -> None:
+    """One executemany for every traject a sweep looked at."""
+    if not moves:
+        return
+    session.connection().execute(
         _traject.update()
-        .where(_traject.c.id == traject_id)
-        .values(next_nudge_at=next_nudge_at, nudge_rung=rung)
+        .where(_traject.c.id == bindparam("traject"))
+        .values(next_nudge_at=bindparam("at"), nudge_rung=bindparam("rung")),
+        [{"traject": m.traject_id, "at": m.next_nudge_at, "rung": m.rung} for m in moves],
     )

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from storage.crypto import DecryptionError, FieldCipher
 from storage.models import OutboxMessage, OutboxStatus
+from storage.types import as_utc, sqlite_timestamp
 
 PRIORITY_REPLY = 0  # someone is waiting for this answer
 PRIORITY_PERSONAL = 5  # a notice to one person (a relayed question, an alert)
@@ -55,32 +54,112 @@ class ClaimedMessage:
     payload: dict[str, Any]
 
 
+# A message that is not personal (a nudge, a reminder: the same template text for thousands, no
+# name, no free text) is kept as plain JSON behind this prefix; everything else is encrypted.
+# Encrypting ten thousand identical nudges would cost more than rendering and storing them.
+PLAIN = "json:"
+
+
+def seal(payload: Mapping[str, Any], *, personal: bool, cipher: FieldCipher) -> str:
+    text = json.dumps(payload, ensure_ascii=False)
+    return cipher.encrypt(text) if personal else PLAIN + text
+
+
+def unseal(stored: str, *, cipher: FieldCipher) -> dict[str, Any]:
+    text = stored.removeprefix(PLAIN) if stored.startswith(PLAIN) else cipher.decrypt(stored)
+    value = json.loads(text)
+    assert isinstance(value, dict)
+    return value
+
+
 def enqueue(
     *, session: Session, messages: Sequence[NewMessage], now: datetime, cipher: FieldCipher
 ) -> None:
     """Queue `messages` in the caller's transaction; a key already queued is left alone."""
-    if not messages:
-        return
-    rows = [
-        {
-            "idempotency_key": message.key,
-            "chat_id": message.chat_id,
-            "recipient_kind": message.recipient_kind,
-            "recipient_id": message.recipient_id,
-            "kind": message.kind,
-            "priority": message.priority,
-            "personal": message.personal,
-            "payload_enc": cipher.encrypt(json.dumps(message.payload, ensure_ascii=False)),
-            "due_at": message.due_at or now,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "created_at": now,
-        }
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    insert_values(
+        session=session, values=outbox_values(messages, now=now, cipher=cipher, sqlite=sqlite)
+    )
+
+
+_COLUMNS = (
+    "idempotency_key",
+    "chat_id",
+    "recipient_kind",
+    "recipient_id",
+    "kind",
+    "priority",
+    "personal",
+    "payload_enc",
+    "due_at",
+    "status",
+    "attempts",
+    "created_at",
+)
+
+
+def outbox_values(
+    messages: Sequence[NewMessage], *, now: datetime, cipher: FieldCipher, sqlite: bool
+) -> list[tuple[Any, ...]]:
+    """Rows for `insert_values`, in `_COLUMNS` order, timestamps as the driver stores them."""
+    stamp: Any = sqlite_timestamp if sqlite else as_utc
+    stamped_now = stamp(now)
+    pending = str(OutboxStatus.PENDING)
+    shared: dict[int, str] = {}  # id(payload) -> sealed, for one payload queued to many
+
+    def sealed(message: NewMessage) -> str:
+        if message.personal:
+            return seal(message.payload, personal=True, cipher=cipher)
+        found = shared.get(id(message.payload))
+        if found is None:
+            found = shared[id(message.payload)] = seal(
+                message.payload, personal=False, cipher=cipher
+            )
+        return found
+
+    return [
+        (
+            message.key,
+            message.chat_id,
+            str(message.recipient_kind),
+            message.recipient_id,
+            message.kind,
+            message.priority,
+            message.personal,
+            sealed(message),
+            stamp(message.due_at) if message.due_at else stamped_now,
+            pending,
+            0,
+            stamped_now,
+        )
         for message in messages
     ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # Core, not ORM objects: queueing ten thousand nudges must stay cheap.
-    session.execute(insert(_table).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+
+
+def insert_values(*, session: Session, values: list[tuple[Any, ...]]) -> None:
+    """One executemany straight to the driver: queueing ten thousand nudges is the hot path,
+    and SQLAlchemy's per-value processing would cost more than the insert itself. The values
+    are what the ORM would bind (see `outbox_values`)."""
+    if not values:
+        return
+    marker = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    session.connection().exec_driver_sql(insert_statement(marker).sql, values)
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    columns: tuple[str, ...]
+    sql: str
+
+
+def insert_statement(marker: str) -> InsertStatement:
+    """The outbox insert in the driver's own SQL (`?` for sqlite3, `%s` for psycopg)."""
+    return InsertStatement(
+        _COLUMNS,
+        f"INSERT INTO outbox_message ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_COLUMNS))}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING",
+    )
 
 
 def claim_due(
@@ -124,7 +203,7 @@ def claim_due(
     claimed = []
     for row in sorted(rows, key=lambda row: (row.priority, row.due_at, row.id)):
         try:
-            payload = json.loads(cipher.decrypt(row.payload_enc))
+            payload = unseal(row.payload_enc, cipher=cipher)
         except (DecryptionError, ValueError) as exc:
             # One unreadable row (a key removed too early) must not stop every other send.
             mark_failed(

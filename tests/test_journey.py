@@ -276,3 +276,34 @@ async def test_a_snoozed_step_asked_for_early_comes_once(story: Story) -> None:
     assert sum("Spanning voor school" in t for t in texts(calls, chat=7001)) == 1
     story.clock.advance(timedelta(hours=8))  # past 15:30
     assert not any("Spanning voor school" in t for t in texts(await story.flush(), chat=7001))
+
+
+async def nudged(story: Story) -> Call:
+    """Sanne lets step 2 wait past the line's stall days: the sweep sends her a nudge."""
+    first = await onboarded(story)
+    await story.press(PUPIL, buttons(story, first)["Gelezen ✔"])  # step 2: Thursday 15:30
+    story.clock.advance(timedelta(days=3, hours=7))
+    assert any("Let op je gedachten" in t for t in texts(await story.tick(), chat=7001))
+    story.clock.advance(timedelta(days=4))
+    calls = await story.tick()
+    [nudge] = [c for c in calls if "Ik ga verder" in buttons(story, c)]
+    assert nudge.params["chat_id"] == 7001
+    assert set(buttons(story, nudge)) == {"Ik ga verder", "Even pauzeren"}
+    return nudge
+
+
+async def test_the_nudge_buttons_go_on_or_open_the_pause_menu(story: Story) -> None:
+    nudge = await nudged(story)
+    calls = await story.press(PUPIL, buttons(story, nudge)["Ik ga verder"])
+    assert any("Let op je gedachten" in t for t in texts(calls, chat=7001))
+    calls = await story.press(PUPIL, buttons(story, nudge)["Even pauzeren"])
+    assert any("pauze" in t.lower() for t in texts(calls, chat=7001))
+
+
+async def test_a_nudge_button_after_the_line_is_over_is_stale(story: Story) -> None:
+    nudge = await nudged(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.get_one(Traject, 1).status = "finished"
+    calls = await story.press(PUPIL, buttons(story, nudge)["Ik ga verder"])
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert "werkt niet meer" in answer.params["text"]

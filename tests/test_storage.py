@@ -87,6 +87,61 @@ def test_an_idempotency_key_is_used_once(engine: Engine) -> None:
     assert len(count) == 1
 
 
+def test_sqlite_timestamps_are_stored_as_sqlalchemy_stores_them() -> None:
+    """The outbox's bulk insert formats timestamps itself: it must match the ORM's text exactly,
+    or `due_at <= now` (a text comparison on SQLite) would go wrong."""
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import sqlite
+
+    from storage.types import sqlite_timestamp
+
+    dialect = sqlite.dialect()
+    processor = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert processor is not None
+    for moment in (
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        NOW,
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=1))),
+    ):
+        assert sqlite_timestamp(moment) == processor(moment.astimezone(UTC).replace(tzinfo=None))
+
+
+def test_a_template_message_is_stored_once_in_the_clear_and_personal_ones_encrypted(
+    engine: Engine,
+) -> None:
+    """A nudge (no name, no free text, the same for thousands) is plain JSON, serialised once;
+    anything personal is encrypted."""
+    from storage.outbox import NewMessage, enqueue, unseal
+
+    cipher = FieldCipher([new_key()])
+    nudge = {"text": "Joh, ga er lekker mee aan de slag!", "buttons": []}
+    personal = {"text": "Hoi Sanne, Mirjam schrijft: goed gedaan", "buttons": []}
+    messages = [
+        NewMessage(
+            key=f"nudge:{n}",
+            chat_id=n,
+            recipient_kind="client",
+            kind="nudge",
+            payload=nudge,
+            personal=False,
+        )
+        for n in (1, 2)
+    ] + [
+        NewMessage(
+            key="fb:1", chat_id=1, recipient_kind="client", kind="feedback", payload=personal
+        )
+    ]
+    with session_scope(engine) as session:
+        enqueue(session=session, messages=messages, now=NOW, cipher=cipher)
+    with session_scope(engine) as session:
+        stored = dict(
+            session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.payload_enc)).all()
+        )
+    assert stored["nudge:1"] == stored["nudge:2"] and stored["nudge:1"].startswith("json:")
+    assert "Sanne" not in stored["fb:1"] and "Mirjam" not in stored["fb:1"]
+    assert [unseal(stored[key], cipher=cipher) for key in ("nudge:2", "fb:1")] == [nudge, personal]
+
+
 def test_telegram_ids_fit_64_bits(engine: Engine) -> None:
     supergroup = -1001234567890123
     with session_scope(engine) as session:

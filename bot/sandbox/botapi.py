@@ -7,6 +7,7 @@ read_timeout fault). Every step's refusal is answered in Telegram's shape and re
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -58,6 +59,17 @@ async def _read_params(request: web.Request) -> dict[str, object]:
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
     sandbox = request.app[SANDBOX]
+    if sandbox.config.latency:  # the way there and back (a plain sleep: it is short)
+        await asyncio.sleep(sandbox.config.latency / 2)
+        response = await _bot_api(request, sandbox)
+        await asyncio.sleep(sandbox.config.latency / 2)
+        return response
+
+    return await _bot_api(request, sandbox)
+
+
+async def _bot_api(request: web.Request, sandbox: Sandbox) -> web.StreamResponse:
+
     token = _TOKEN.fullmatch(request.match_info["token"])
     if token is None:
         return _answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})

@@ -36,6 +36,9 @@ class SandboxConfig:
     webhook_timeout: float = 10.0
     # How long a callback query can be answered (Telegram's clients give up after ~15 s).
     callback_answer_timeout: float = 15.0
+    # A round trip's network time for every Bot API call, half on the way in (before the
+    # request counts as arrived), half on the way back: for realistic benchmarks.
+    latency: float = 0.0
 
 
 class Signal:

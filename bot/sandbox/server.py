@@ -64,6 +64,7 @@ def _config(
     clock: Clock | None,
     webhook_retry_delays: tuple[float, ...] | None = None,
     callback_answer_timeout: float | None = None,
+    latency: float = 0.0,
 ) -> SandboxConfig:
     defaults = SandboxConfig()
     return SandboxConfig(
@@ -73,6 +74,7 @@ def _config(
         clock=clock,
         webhook_retry_delays=webhook_retry_delays or defaults.webhook_retry_delays,
         callback_answer_timeout=callback_answer_timeout or defaults.callback_answer_timeout,
+        latency=latency,
     )
 
 
@@ -89,13 +91,19 @@ def serve(
     spec_path: str | Path | None = None,
     bot_username: str = DEFAULT_BOT_USERNAME,
     clock: Clock | None = None,
+    latency: float = 0.0,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Run the sandbox until Ctrl-C."""
+    """Run the sandbox until Ctrl-C. `latency`: seconds of network round trip per Bot API call."""
     _check_loopback(host)
     sandbox = Sandbox(
         _config(
-            strict=strict, limits=None, spec_path=spec_path, bot_username=bot_username, clock=clock
+            strict=strict,
+            limits=None,
+            spec_path=spec_path,
+            bot_username=bot_username,
+            clock=clock,
+            latency=latency,
         )
     )
 
@@ -109,6 +117,7 @@ def serve(
         base_url, file_url = bot_api_urls(url)
         checks = (
             f"strict mode {'on' if strict else 'off'}, spec check {'on' if spec_path else 'off'}"
+            + (f", round trip {latency * 1000:g} ms" if latency else "")
         )
         announce(f"Bot API sandbox listening on {url} ({checks})")
         announce(f"  bot config:  telegram.base_url = {url}")
@@ -143,6 +152,7 @@ class SandboxThread:
         clock: Clock | None = None,
         webhook_retry_delays: tuple[float, ...] | None = None,
         callback_answer_timeout: float | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.sandbox = Sandbox(
             _config(
@@ -153,6 +163,7 @@ class SandboxThread:
                 clock=clock,
                 webhook_retry_delays=webhook_retry_delays,
                 callback_answer_timeout=callback_answer_timeout,
+                latency=latency,
             )
         )
         self._port = port

@@ -1,0 +1,65 @@
+"""The sandbox in a process of its own (`duwtje sandbox`), as Telegram is a server of its own:
+for benchmarks, where sharing the bot's interpreter (and its GIL) would slow both."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+
+
+class SandboxProcess:
+    """`with SandboxProcess(latency=0.05) as sandbox: sandbox.url`. Control it over HTTP with
+    `SandboxClient(sandbox.url)`; it stops (Ctrl-C, then a kill) when the block ends."""
+
+    def __init__(
+        self, *, strict: bool = True, latency: float = 0.0, spec_path: Path | None = None
+    ) -> None:
+        self._command = [
+            sys.executable, "-m", "bot.cli", "sandbox", "--port", "0",
+            "--strict" if strict else "--no-strict", "--latency", str(latency),
+        ]  # fmt: skip
+        if spec_path is not None:
+            self._command += ["--spec", str(spec_path)]
+        self._process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> SandboxProcess:
+        self._process = subprocess.Popen(
+            self._command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert self._process.stdout is not None
+        first = self._process.stdout.readline()  # it announces where it listens, or why not
+        found = _LISTENING.search(first)
+        if found is None:
+            self._stop()
+            raise RuntimeError(f"the sandbox did not start: {first.strip() or 'no output'}")
+        self.url = found.group(1)
+        # Keep reading what it prints, so a full pipe never blocks it.
+        threading.Thread(target=self._process.stdout.read, daemon=True).start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()

@@ -1,0 +1,37 @@
+"""`duwtje bench`: the JSON shape and exit codes the design brief freezes, and the benchmarks'
+own honesty (what they count is what was stored or received)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import Benchmark, correct
+from tests.test_cli import duwtje
+
+
+def test_bench_writes_figures_per_benchmark_and_exits_by_the_target(tmp_path: Path) -> None:
+    result = duwtje("bench", "enqueue", "--quick", "--json", "figures.json", cwd=tmp_path)
+    figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
+    assert list(figures) == ["enqueue"]
+    enqueue = figures["enqueue"]
+    assert enqueue["nudges"] == 10_000
+    assert enqueue["total_ms"] > enqueue["insert_ms"] > 0 and enqueue["raw_executemany_ms"] > 0
+    assert enqueue["met"] == (
+        enqueue["total_ms"] <= 300 and enqueue["insert_ms"] <= 2 * enqueue["raw_executemany_ms"]
+    )
+    assert result.returncode == (0 if enqueue["met"] else 1), result.stdout + result.stderr
+    assert "enqueue" in result.stdout and "target" in result.stdout
+
+
+def test_an_unknown_benchmark_is_a_usage_error(tmp_path: Path) -> None:
+    result = duwtje("bench", "warp", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown benchmark warp" in result.stderr and "fanout" in result.stderr
+
+
+def test_the_correctness_gate_looks_only_at_what_must_be_zero() -> None:
+    fanout = Benchmark("fanout", "", lambda quick: {}, correctness=("lost", "count_429"))
+    assert correct(fanout, {"lost": 0, "count_429": 0, "msg_per_s": 3.0, "met": False})
+    assert not correct(fanout, {"lost": 1, "count_429": 0, "met": False})
+    assert not correct(fanout, {"count_429": 0})  # a figure that is missing is not zero
