@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import httpx
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -21,7 +22,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.handlers import basics, buttons
@@ -46,8 +47,11 @@ def build_application(
     clock: Clock,
     *,
     request: BaseRequest | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """Everything the bot is, wired. `request` replaces HTTP (offline handler tests)."""
+    """Everything the bot is, wired. `request` replaces HTTP (offline handler tests);
+    `transport` carries the bot's calls other than getUpdates (the chaos scenarios put network
+    faults there: a connect error never reaches any server, so no server can simulate it)."""
     rt = Runtime(
         settings=settings,
         clock=clock,
@@ -65,12 +69,18 @@ def build_application(
         .updater(None)  # we poll ourselves (bot/polling.py) or take webhooks (bot/webhook.py)
         .concurrent_updates(False)  # one update at a time keeps each person's order
     )
+    connect = settings.telegram.connect_timeout_seconds
+    read = settings.telegram.read_timeout_seconds
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    else:
-        builder = builder.connect_timeout(settings.telegram.connect_timeout_seconds).read_timeout(
-            settings.telegram.read_timeout_seconds
+    elif transport is not None:
+        builder = builder.request(
+            HTTPXRequest(
+                connect_timeout=connect, read_timeout=read, httpx_kwargs={"transport": transport}
+            )
         )
+    else:
+        builder = builder.connect_timeout(connect).read_timeout(read)
     application = builder.build()
     application.bot_data["runtime"] = rt
     # Taking the lease means sorting out what an earlier holder left in flight.

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bot.cli_bench import bench
+from bot.cli_proof import bench, chaos
 from bot.errors import UserError
 from content.problems import ContentError
 
@@ -42,6 +42,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(content_app, name="content")
 app.add_typer(invite_app, name="invite")
 app.command()(bench)
+app.command()(chaos)
 
 # soft_wrap: a one-line message stays one line, however narrow the terminal.
 out = Console(soft_wrap=True)

@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from bot.runtime import Runtime
 from storage import lease
 from storage.db import session_scope
@@ -50,6 +52,8 @@ class LeaseKeeper:
         was_held = self.held
         try:
             with session_scope(self._rt.engine) as session:
+                if not was_held:
+                    self._expire_if_dead(session)
                 held, new = lease.try_hold(
                     session=session,
                     name=NAME,
@@ -69,6 +73,14 @@ class LeaseKeeper:
         if new:
             self._on_acquired()
         return held
+
+    def _expire_if_dead(self, session: Session) -> None:
+        """A holder on this machine whose process is gone (killed, crashed) will never renew:
+        end its lease now, so a restart sends again at once instead of after `ttl`."""
+        found = lease.current(session=session, name=NAME)
+        if found is not None and found[1] > self._rt.clock.now() and _is_dead(found[0]):
+            log.warning("sender lease of %s ends early: that process is gone", found[0])
+            lease.release(session=session, name=NAME, holder=found[0], now=self._rt.clock.now())
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
@@ -91,3 +103,18 @@ class LeaseKeeper:
             log.info("sender lease released by %s", self.holder)
         except Exception:
             log.exception("releasing the sender lease failed; it runs out by itself")
+
+
+def _is_dead(holder: str) -> bool:
+    """True only for a holder of this machine (same host name) whose process no longer runs."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: is it there?
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # there, under another user
+        return False
+    return False

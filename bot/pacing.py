@@ -30,14 +30,22 @@ class Pacer:
         self._overall = AsyncLimiter(1, 1 / settings.overall_per_second)
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._paused_until: dict[int, float] = {}
+        self._slow_until = 0.0  # monotonic
 
     async def wait_turn(self, chat_id: int) -> None:
         await self._chat(chat_id).acquire()
         await self._overall.acquire()
+        if time.monotonic() < self._slow_until:
+            await self._overall.acquire()  # two turns each: half speed
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         """After a 429 for this chat: nothing goes to it before `seconds` have passed."""
         self._paused_until[chat_id] = time.monotonic() + seconds
+
+    def slow_down(self, seconds: float) -> None:
+        """After any 429: Telegram does not say which limit we met, so the whole bot goes at
+        half speed for `seconds` as well."""
+        self._slow_until = max(self._slow_until, time.monotonic() + seconds)
 
     def seconds_paused(self, chat_id: int) -> float:
         until = self._paused_until.get(chat_id)

@@ -13,6 +13,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application
@@ -50,14 +51,15 @@ async def run_bot(
     stop: asyncio.Event,
     *,
     on_ready: OnReady | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
-    """Run until `stop` is set."""
+    """Run until `stop` is set. `transport`: see `build_application`."""
     secrets = [settings.require_token()]
     if settings.secrets.webhook_secret is not None:
         secrets.append(settings.secrets.webhook_secret.get_secret_value())
     protect_logs(secrets)
     prepare_database(settings)
-    application = build_application(settings, clock)
+    application = build_application(settings, clock, transport=transport)
     rt = runtime_of(application)
     sender = sender_of(application)
     async with application:  # initialize() calls getMe; shutdown() on the way out
@@ -166,7 +168,11 @@ async def _set_commands(application: Application) -> None:  # type: ignore[type-
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, clock: Clock, *, start_timeout: float = 15.0
+    settings: Settings,
+    clock: Clock,
+    *,
+    start_timeout: float = 15.0,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """`run_bot` as a context manager: yields the started application, stops it in order.
     For the demo, `duwtje chat` and the end-to-end tests."""
@@ -177,7 +183,9 @@ async def running_bot(
     async def on_ready(application: Application) -> None:  # type: ignore[type-arg]
         ready.set_result(application)
 
-    task = asyncio.create_task(run_bot(settings, clock, stop, on_ready=on_ready), name="bot")
+    task = asyncio.create_task(
+        run_bot(settings, clock, stop, on_ready=on_ready, transport=transport), name="bot"
+    )
     waiting: set[asyncio.Future[object]] = {task, ready}  # type: ignore[arg-type]
     done, _ = await asyncio.wait(
         waiting, timeout=start_timeout, return_when=asyncio.FIRST_COMPLETED

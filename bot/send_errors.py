@@ -55,6 +55,7 @@ _DONE_PHRASES = (
     "message is not modified",
     "message to edit not found",
     "message to delete not found",
+    "query is too old",  # a button answer after Telegram stopped waiting for it
 )
 
 

@@ -325,6 +325,7 @@ class Sender:
                     wait = FATAL_PAUSE_SECONDS
                     self._paused_until = time.monotonic() + wait
                 self._pacer.pause_chat(row.chat_id, wait)
+                self._pacer.slow_down(wait)
                 not_before = now + timedelta(seconds=wait)
                 retry_later(
                     session=session,
@@ -360,10 +361,11 @@ class Sender:
                     status=OutboxStatus.UNKNOWN,
                 )
             else:
+                # The kind leads, so the digest can tell "gave up" from "they blocked us".
                 mark_failed(
                     session=session,
                     message_id=row.id,
-                    error=verdict.reason,
+                    error=f"{verdict.kind}: {verdict.reason}",
                     status=OutboxStatus.FAILED,
                 )
                 if verdict.kind == Kind.RECIPIENT_GONE:

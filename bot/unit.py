@@ -15,9 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from bot.runtime import Runtime
+from bot.send_errors import Kind, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
 from services.unit import AnswerCallback, EditPressed, RemovePressedButtons, Unit
 from storage.models import InboundUpdate, ProcessedUpdate
@@ -101,14 +102,15 @@ async def _apply_direct(unit: Unit, update: Update) -> None:
 
 async def _quietly(call: object) -> None:
     """A direct answer that fails changes nothing that matters: the update's effects are
-    committed already, so it is logged, not retried and not apologised for."""
+    committed already, so it is logged (as loudly as `classify` says), not retried and not
+    apologised for."""
     try:
         await call  # type: ignore[misc]
-    except BadRequest as exc:
-        text = str(exc).lower()
-        if "not modified" in text or "not found" in text or "query is too old" in text:
-            log.info("direct answer not needed: %s", exc)
-            return
-        log.error("direct answer refused by Telegram: %s", exc)
     except TelegramError as exc:
-        log.warning("direct answer not delivered: %s", exc)
+        verdict = classify(exc)
+        if verdict.kind == Kind.DONE:
+            log.info("direct answer not needed: %s", verdict.reason)
+        elif verdict.kind in (Kind.OUR_BUG, Kind.FATAL):
+            log.error("direct answer refused by Telegram: %s", verdict.reason)
+        else:
+            log.warning("direct answer not delivered: %s", verdict.reason)

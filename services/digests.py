@@ -14,7 +14,7 @@ from reminders.localtime import local_date, next_occurrence, parse_clock
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import digests
-from storage.models import Organisation, Professional
+from storage.models import Organisation, OutboxStatus, Professional
 from storage.outbox import PRIORITY_BULK
 
 
@@ -71,17 +71,22 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
         {"name": _name(unit, row.name_enc), "since": row.since.astimezone(zone).strftime("%d-%m")}
         for row in digests.unreachable(session=unit.session, professional_id=professional.id)
     ]
-    doubt = [
-        {
-            "name": _name(unit, row.name_enc) if row.name_enc else "",
-            "kind": row.kind,
-            "when": row.created_at.astimezone(zone).strftime("%d-%m %H:%M"),
-        }
-        for row in digests.in_doubt(
-            session=unit.session, professional_id=professional.id, since=professional.last_digest_at
-        )
-    ]
-    if not active and not waiting and not questions and not gone and not doubt:
+    troubled = digests.in_doubt(
+        session=unit.session, professional_id=professional.id, since=professional.last_digest_at
+    )
+    doubt, not_sent = (
+        [
+            {
+                "name": _name(unit, row.name_enc) if row.name_enc else "",
+                "kind": row.kind,
+                "when": row.created_at.astimezone(zone).strftime("%d-%m %H:%M"),
+            }
+            for row in troubled
+            if row.status == status
+        ]
+        for status in (OutboxStatus.UNKNOWN, OutboxStatus.FAILED)
+    )
+    if not (active or waiting or questions or gone or doubt or not_sent):
         return False
     day = local_date(unit.now, zone)
     return to_professional(
@@ -99,6 +104,7 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
             questions=questions,
             unreachable=gone,
             in_doubt=doubt,
+            not_sent=not_sent,
             date=day.strftime("%d-%m-%Y"),
         ),
     )

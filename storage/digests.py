@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, null, select
+from sqlalchemy import and_, func, null, or_, select
 from sqlmodel import Session
 
 from storage.models import (
@@ -19,6 +19,7 @@ from storage.models import (
     Traject,
     TrajectStatus,
 )
+from storage.outbox import GAVE_UP
 
 _client = Client.__table__  # type: ignore[attr-defined]
 _reply = Reply.__table__  # type: ignore[attr-defined]
@@ -130,11 +131,14 @@ class Unreachable:
 
 @dataclass(frozen=True)
 class InDoubt:
-    """A personal message that may not have arrived (Telegram did not answer in time)."""
+    """A personal message that may not have arrived (Telegram did not answer in time:
+    `unknown`), or that the sender gave up on (`failed`: Telegram stayed out of reach, or
+    refused the message itself; not: the recipient blocked the bot, which is said apart)."""
 
     name_enc: str | None  # the client it was for or about; None: for the professional
     kind: str
     created_at: datetime
+    status: str
 
 
 def unreachable(*, session: Session, professional_id: int) -> list[Unreachable]:
@@ -155,15 +159,21 @@ def in_doubt(
     """Messages to this professional or their clients whose arrival is unknown, since `since`."""
     to_client = and_(_outbox.c.recipient_kind == "client", _outbox.c.recipient_id == _client.c.id)
     mine = _client.c.professional_id == professional_id
-    conditions = [_outbox.c.status == OutboxStatus.UNKNOWN]
+    gave_up = and_(
+        _outbox.c.status == OutboxStatus.FAILED,
+        or_(*(_outbox.c.last_error.like(f"{kind}:%") for kind in GAVE_UP)),
+    )
+    conditions = [or_(_outbox.c.status == OutboxStatus.UNKNOWN, gave_up)]
     if since is not None:
         conditions.append(_outbox.c.created_at > since)
     for_clients = (
-        select(_client.c.name_enc, _outbox.c.kind, _outbox.c.created_at)
+        select(_client.c.name_enc, _outbox.c.kind, _outbox.c.created_at, _outbox.c.status)
         .select_from(_outbox.join(_client, to_client))
         .where(mine, *conditions)
     )
-    for_professional = select(null().label("name_enc"), _outbox.c.kind, _outbox.c.created_at).where(
+    for_professional = select(
+        null().label("name_enc"), _outbox.c.kind, _outbox.c.created_at, _outbox.c.status
+    ).where(
         _outbox.c.recipient_kind == "professional",
         _outbox.c.recipient_id == professional_id,
         *conditions,

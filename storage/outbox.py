@@ -17,14 +17,21 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlmodel import Session
 
 from storage.crypto import DecryptionError, FieldCipher
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Client, OutboxMessage, OutboxStatus, Professional, RecipientKind
 from storage.types import as_utc, sqlite_timestamp
 
 PRIORITY_REPLY = 0  # someone is waiting for this answer
 PRIORITY_PERSONAL = 5  # a notice to one person (a relayed question, an alert)
 PRIORITY_BULK = 9  # nudges, digests, reminders
 
+# A failed row's `last_error` starts with the kind of failure (bot/send_errors.py: Kind). These
+# kinds mean "we gave up" (Telegram stayed out of reach, or refused the message itself), which
+# the professional is told about; "recipient_gone" is told as "unreachable" instead.
+GAVE_UP = ("transient", "our_bug", "fatal")
+
 _table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_clients = Client.__table__  # type: ignore[attr-defined]
+_staff = Professional.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -200,8 +207,18 @@ def claim_due(
             _table.c.payload_enc,
         )
     ).all()
+    gone = _unreachable(session, rows)
     claimed = []
     for row in sorted(rows, key=lambda row: (row.priority, row.due_at, row.id)):
+        if (row.recipient_kind, row.recipient_id) in gone:
+            # Queued after they blocked the bot: never attempted, it would only earn a 403.
+            mark_failed(
+                session=session,
+                message_id=row.id,
+                error="recipient unreachable",
+                status=OutboxStatus.FAILED,
+            )
+            continue
         try:
             payload = unseal(row.payload_enc, cipher=cipher)
         except (DecryptionError, ValueError) as exc:
@@ -226,6 +243,21 @@ def claim_due(
             )
         )
     return claimed
+
+
+def _unreachable(session: Session, rows: Sequence[Any]) -> set[tuple[str, int]]:
+    """(kind, id) of the claimed rows' recipients who blocked the bot: one query per kind."""
+    gone: set[tuple[str, int]] = set()
+    for kind, table in ((RecipientKind.CLIENT, _clients), (RecipientKind.PROFESSIONAL, _staff)):
+        ids = {row.recipient_id for row in rows if row.recipient_kind == kind and row.recipient_id}
+        if ids:
+            found = session.execute(
+                select(table.c.id).where(
+                    table.c.id.in_(ids), table.c.unreachable_since.is_not(None)
+                )
+            ).scalars()
+            gone.update((str(kind), int(recipient)) for recipient in found)
+    return gone
 
 
 def mark_attempt(*, session: Session, message_id: int, now: datetime, claimed_by: str = "") -> bool:

@@ -9,14 +9,12 @@ PostgreSQL variants are skipped, unless DUWTJE_REQUIRE_POSTGRES=1 (CI), where th
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.app import build_application, runtime_of
@@ -24,7 +22,7 @@ from bot.clock import VirtualClock
 from bot.sandbox import default_spec_path
 from bot.settings import Settings, settings_from_data
 from bot.setup import prepare_database
-from storage.db import make_engine, normalise_url
+from storage.db import make_engine, normalise_url, scratch_database
 from storage.migrate import upgrade
 from tests.offline import OfflineRequest
 
@@ -44,16 +42,8 @@ def postgres_server_url() -> Iterator[str]:
     server = _server_url()
     if server is None:
         pytest.skip("PostgreSQL tests need DUWTJE_TEST_DATABASE_URL (see tests/conftest.py)")
-    name = f"duwtje_test_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server, "duwtje_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

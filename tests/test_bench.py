@@ -27,7 +27,7 @@ def test_bench_writes_figures_per_benchmark_and_exits_by_the_target(tmp_path: Pa
 def test_an_unknown_benchmark_is_a_usage_error(tmp_path: Path) -> None:
     result = duwtje("bench", "warp", cwd=tmp_path)
     assert result.returncode == 2
-    assert "unknown benchmark warp" in result.stderr and "fanout" in result.stderr
+    assert "unknown bench warp" in result.stderr and "fanout" in result.stderr
 
 
 def test_the_correctness_gate_looks_only_at_what_must_be_zero() -> None:

@@ -85,3 +85,34 @@ async def test_the_digest_names_who_is_unreachable_and_what_may_not_have_arrived
     [digest] = texts(await story.tick(), chat=5001)
     assert "Niet bereikbaar" in digest and "Sanne: sinds 02-03" in digest
     assert "Misschien niet aangekomen" in digest and "crisis voor Sanne" in digest
+
+
+async def test_the_digest_names_what_the_sender_gave_up_on(story: Story) -> None:
+    """Telegram out of reach for every try: after the last retry the message is failed, and the
+    professional hears of it; the 403 of a blocked client is told apart, as unreachable."""
+    from telegram.error import NetworkError
+
+    from bot.sender import MAX_TRANSIENT_ATTEMPTS
+
+    await onboarded(story)
+
+    def refused() -> NetworkError:
+        error = NetworkError("httpx.ConnectError: connection refused")
+        error.__cause__ = httpx.ConnectError("refused")
+        return error
+
+    story.request.errors["sendMessage"] = [refused() for _ in range(MAX_TRANSIENT_ATTEMPTS)]
+    await story.say(PUPIL, "/voortgang")
+    for _ in range(MAX_TRANSIENT_ATTEMPTS):
+        story.clock.advance(timedelta(minutes=10))  # past each backoff
+        await story.flush()
+    with session_scope(runtime_of(story.app).engine) as session:
+        row = session.execute(
+            select(OutboxMessage).where(OutboxMessage.kind == "progress")  # type: ignore[arg-type]
+        ).scalar_one()
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, MAX_TRANSIENT_ATTEMPTS)
+    assert (row.last_error or "").startswith("transient: ")
+    story.clock.advance(timedelta(days=1))
+    [digest] = texts(await story.tick(), chat=5001)
+    assert "Niet verstuurd" in digest and "progress voor Sanne" in digest
+    assert "Niet bereikbaar" not in digest

@@ -125,3 +125,29 @@ async def test_the_keeper_renews_until_stopped_and_then_lets_go(engine: Engine) 
     await running
     second = keeper(engine, clock, [], "second")
     assert second.renew(), "released at stop: no need to wait for it to run out"
+
+
+def test_a_holder_on_this_machine_that_is_gone_is_taken_over_at_once(
+    engine: Engine,
+) -> None:
+    """A restart after kill -9 need not wait for the dead process's lease to run out; a holder
+    on another machine, or one that still runs here, keeps its lease."""
+    import socket
+    import subprocess
+    import sys
+
+    from storage import lease
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its pid names no process now
+    clock = VirtualClock(NOW, ticking=False)
+    taken: list[str] = []
+    for holder, expected in (
+        (f"elsewhere:{gone.pid}:abc", False),
+        (f"{socket.gethostname()}:1:abc", False),  # pid 1 runs
+        (f"{socket.gethostname()}:{gone.pid}:abc", True),
+    ):
+        with session_scope(engine) as session:
+            session.execute(lease._table.delete())
+            lease.try_hold(session=session, name="sender", holder=holder, now=NOW, ttl=TTL)
+        assert keeper(engine, clock, taken, holder).renew() is expected, holder

@@ -286,3 +286,51 @@ async def test_after_a_403_nothing_else_is_tried_for_that_person(
     await sender_of(offline_app).drain(limit_seconds=5)
     assert len(offline_request.sent()) == 1
     assert {row.status for row in rows(offline_app).values()} == {OutboxStatus.FAILED}
+
+
+async def test_what_is_queued_after_a_403_is_never_attempted(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    """A feedback or digest queued while they are unreachable fails without a request; once
+    they are back (Start, unblock), messages go again."""
+    rt = runtime_of(offline_app)
+    with session_scope(rt.engine) as session:
+        client_id = make_client(session).id
+    offline_request.errors["sendMessage"] = [Forbidden("Forbidden: bot was blocked by the user")]
+    queue(offline_app, message("first", recipient_id=client_id))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    queue(offline_app, message("later", recipient_id=client_id))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    assert len(offline_request.sent()) == 1
+    later = rows(offline_app)["later"]
+    assert (later.status, later.attempts, later.last_error) == (
+        OutboxStatus.FAILED, 0, "recipient unreachable"
+    )  # fmt: skip
+    with session_scope(rt.engine) as session:
+        session.get_one(Client, client_id).unreachable_since = None
+    queue(offline_app, message("back", recipient_id=client_id))
+    await sender_of(offline_app).drain(limit_seconds=5)
+    assert rows(offline_app)["back"].status == OutboxStatus.SENT
+
+
+async def test_after_a_429_the_whole_bot_goes_at_half_speed_for_a_while() -> None:
+    """Telegram does not say which limit a 429 was for: slow down everywhere, then recover."""
+    import time
+
+    from bot.settings import PacingSettings
+
+    pacer = Pacer(PacingSettings(overall_per_second=50, per_chat_per_second=1000))
+
+    async def turns(first_chat: int) -> float:
+        started = time.monotonic()
+        for chat in range(first_chat, first_chat + 10):
+            await pacer.wait_turn(chat)
+        return time.monotonic() - started
+
+    normal = await turns(1)
+    pacer.slow_down(2.0)
+    assert await turns(100) >= 1.6 * normal
+    pacer.slow_down(0)  # a later 429 with a short wait does not shorten the slow period
+    assert await turns(200) >= 1.6 * normal
+    await asyncio.sleep(2.0)
+    assert await turns(300) < 1.4 * normal

@@ -348,6 +348,13 @@ class SandboxClient:
         body = {"kind": kind, "method": method, **options}
         return cast(FaultView, await self._call("POST", "faults", body, keep_none=True))
 
+    async def set_redelivery(self, low: int, high: int, seed: int | None = None) -> None:
+        """Every webhook update is delivered `low` to `high` times (a seeded pick each)."""
+        await self._call("POST", "redelivery", {"min": low, "max": high, "seed": seed})
+
+    async def clear_redelivery(self) -> None:
+        await self._call("DELETE", "redelivery")
+
     async def faults(self) -> list[FaultView]:
         return cast(list[FaultView], await self._call("GET", "faults"))
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.sandbox.control import body_of, field, path_id, required, sandbox_of
 from bot.sandbox.errors import ControlError
+from bot.sandbox.faults import Redelivery
 from bot.sandbox.limits import Window
 from bot.sandbox.views import chat_view, event_view, message_view
 
@@ -144,6 +145,19 @@ async def clear_faults(request: web.Request) -> web.Response:
     cleared = len(faults.rules)
     faults.clear()
     return web.json_response({"cleared": cleared})
+
+
+@routes.post("/control/redelivery")
+async def set_redelivery(request: web.Request) -> web.Response:
+    faults = sandbox_of(request).faults
+    faults.redelivery = Redelivery.from_spec(await body_of(request))
+    return web.json_response(faults.redelivery.view())
+
+
+@routes.delete("/control/redelivery")
+async def clear_redelivery(request: web.Request) -> web.Response:
+    sandbox_of(request).faults.redelivery = None
+    return web.json_response({"min": 1, "max": 1, "seed": None})
 
 
 @routes.post("/control/reset")

@@ -13,7 +13,18 @@ from bot.sandbox.limits import send_kind
 from bot.sandbox.shapes import FaultView
 
 # Kinds answered at once, without processing the request.
-REFUSALS = ("blocked", "deactivated", "chat_not_found", "migrate", "server_error", "retry_after")
+REFUSALS = (
+    "blocked",
+    "deactivated",
+    "kicked",
+    "chat_not_found",
+    "migrate",
+    "server_error",
+    "retry_after",
+    "not_modified",
+    "edit_not_found",
+    "cant_parse",
+)
 # read_timeout: processed and delivered, the answer held back; drop_connection: nothing at all.
 KINDS = (*REFUSALS, "read_timeout", "drop_connection")
 SEND_METHODS = "send"  # matches every send-like method (send* but sendChatAction, editMessage*)
@@ -39,6 +50,7 @@ class FaultRule:
     seed: int | None = None
     times: int | None = None  # how often it fires; None: no limit
     retry_after: int = 5  # retry_after
+    retry_after_max: int | None = None  # retry_after: a (seeded) pick from retry_after..this
     status: int = 500  # server_error: 500 or 502
     hold: float = 10.0  # read_timeout: seconds the answer is held back
     migrate_to_chat_id: int | None = None  # migrate; default: derived from the chat id
@@ -75,8 +87,19 @@ class FaultRule:
             return forbidden("bot was blocked by the user")
         if self.kind == "deactivated":
             return forbidden("user is deactivated")
+        if self.kind == "kicked":
+            return forbidden("bot was kicked from the group chat")
         if self.kind == "chat_not_found":
             return bad_request("chat not found")
+        if self.kind == "not_modified":
+            return bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
+        if self.kind == "edit_not_found":
+            return bad_request("message to edit not found")
+        if self.kind == "cant_parse":
+            return bad_request('can\'t parse entities: unsupported start tag "x" at byte offset 0')
         if self.kind == "migrate":
             target = self.migrate_to_chat_id
             if target is None:
@@ -85,6 +108,8 @@ class FaultRule:
                 "group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": target}
             )
         if self.kind == "retry_after":
+            if self.retry_after_max is not None:
+                return too_many_requests(self.rng.randint(self.retry_after, self.retry_after_max))
             return too_many_requests(self.retry_after)
         return ApiError(self.status, "Internal Server Error")
 
@@ -100,6 +125,7 @@ class FaultRule:
             seed=self.seed,
             times=self.times,
             retry_after=self.retry_after,
+            retry_after_max=self.retry_after_max,
             status=self.status,
             hold=self.hold,
             migrate_to_chat_id=self.migrate_to_chat_id,
@@ -118,15 +144,48 @@ _FIELDS = {
     "seed": int,
     "times": int,
     "retry_after": int,
+    "retry_after_max": int,
     "status": int,
     "hold": float,
     "migrate_to_chat_id": int,
 }
 
 
+@dataclass
+class Redelivery:
+    """Webhook updates delivered more than once, as Telegram does when it did not see the
+    bot's 200: each update 1 + (a seeded pick from `extra_min`..`extra_max`) times."""
+
+    extra_min: int
+    extra_max: int
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Redelivery:
+        unknown = set(spec) - {"min", "max", "seed"}
+        if unknown:
+            raise ControlError(400, f"unknown redelivery fields: {sorted(unknown)}")
+        low, high, seed = spec.get("min", 1), spec.get("max", 1), spec.get("seed")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+            raise ControlError(400, "redelivery min and max are whole numbers")
+        if not 1 <= low <= high <= 10:
+            raise ControlError(400, "redelivery wants 1 <= min <= max <= 10 deliveries")
+        redelivery = cls(low - 1, high - 1, seed if isinstance(seed, int) else None)
+        redelivery.rng.seed(redelivery.seed)
+        return redelivery
+
+    def extra_copies(self) -> int:
+        return self.rng.randint(self.extra_min, self.extra_max)
+
+    def view(self) -> dict[str, int | None]:
+        return {"min": self.extra_min + 1, "max": self.extra_max + 1, "seed": self.seed}
+
+
 class Faults:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
+        self.redelivery: Redelivery | None = None
         self._next_id = 1
 
     def add(self, spec: Mapping[str, Any]) -> FaultRule:
@@ -147,6 +206,9 @@ class Faults:
             raise ControlError(400, f"fault kind must be one of {', '.join(KINDS)}")
         if sum(values.get(name) is not None for name in ("nth", "every", "probability")) > 1:
             raise ControlError(400, "give at most one of nth, every and probability")
+        shortest = values.get("retry_after", 5)
+        if values.get("retry_after_max", shortest) < shortest:
+            raise ControlError(400, "retry_after_max must be at least retry_after")
         if values.get("status", 500) not in (500, 502):
             raise ControlError(400, "server_error status is 500 or 502")
         if "times" not in spec and not ({"every", "probability"} & set(values)):
@@ -159,6 +221,7 @@ class Faults:
 
     def clear(self) -> None:
         self.rules.clear()
+        self.redelivery = None
 
     def pick(self, method: str, chat_id: object) -> FaultRule | None:
         """The first rule that fires for this request. Every matching rule counts the request,

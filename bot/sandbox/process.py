@@ -28,6 +28,7 @@ class SandboxProcess:
         if spec_path is not None:
             self._command += ["--spec", str(spec_path)]
         self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
         self.url = ""
 
     def __enter__(self) -> SandboxProcess:
@@ -42,7 +43,8 @@ class SandboxProcess:
             raise RuntimeError(f"the sandbox did not start: {first.strip() or 'no output'}")
         self.url = found.group(1)
         # Keep reading what it prints, so a full pipe never blocks it.
-        threading.Thread(target=self._process.stdout.read, daemon=True).start()
+        self._reader = threading.Thread(target=self._process.stdout.read, daemon=True)
+        self._reader.start()
         return self
 
     def __exit__(
@@ -55,11 +57,16 @@ class SandboxProcess:
 
     def _stop(self) -> None:
         process = self._process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()

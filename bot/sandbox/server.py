@@ -5,6 +5,7 @@ no authentication and its control API acts as anyone."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -27,7 +28,17 @@ MAX_UPLOAD = 60 * 1024 * 1024  # Telegram takes documents up to 50 MB from bots
 SHUTDOWN_TIMEOUT = 2.0  # long polls and held answers end at shutdown; this is a backstop
 
 
+def _not_a_client_gone(record: logging.LogRecord) -> bool:
+    """A bot that disappears mid-request (killed, timed out) is part of life, not an error of
+    the server: its request was handled, only the answer has nobody to go to."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, ConnectionResetError)
+
+
 def build_app(sandbox: Sandbox) -> web.Application:
+    server_log = logging.getLogger("aiohttp.server")
+    if _not_a_client_gone not in server_log.filters:
+        server_log.addFilter(_not_a_client_gone)
     app = web.Application(middlewares=[control_errors], client_max_size=MAX_UPLOAD)
     app[SANDBOX] = sandbox
     add_routes(app)

@@ -173,6 +173,7 @@ class FaultView(TypedDict):
     seed: int | None
     times: int | None
     retry_after: int
+    retry_after_max: int | None
     status: int
     hold: float
     migrate_to_chat_id: int | None

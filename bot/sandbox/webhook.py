@@ -75,6 +75,7 @@ class WebhookDeliverer:
                     update["update_id"], attempt, hook.url, world.now(), status=status, error=error
                 )
                 if status is not None and 200 <= status <= 299:
+                    await self._redeliver(session, hook.url, hook.secret_token, update)
                     break
                 hook.last_error_date = unix(world.now())
                 hook.last_error_message = error
@@ -87,6 +88,23 @@ class WebhookDeliverer:
             self._busy.discard(chat)
             self._in_flight.discard(update["update_id"])
             sandbox.signal.fire()  # the chat's next update may go now
+
+    async def _redeliver(
+        self, session: aiohttp.ClientSession, url: str, secret: str | None, update: dict[str, Any]
+    ) -> None:
+        """Copies of a delivered update, when redelivery is on (see faults.Redelivery)."""
+        redelivery = self.sandbox.faults.redelivery
+        copies = redelivery.extra_copies() if redelivery else 0
+        for copy in range(copies):
+            status, error = await self._post(session, url, secret, update)
+            self.sandbox.records.delivery(
+                update["update_id"],
+                copy + 2,
+                url,
+                self.sandbox.world.now(),
+                status=status,
+                error=error,
+            )
 
     @staticmethod
     async def _post(

@@ -1,0 +1,84 @@
+"""The reliability catalogue (../shared/brief/performance-and-reliability.md, items 2-6 and 9)
+in its quick form: the real bot over HTTP against the sandbox, with its faults. Each test
+asserts the catalogue's figures one by one; `duwtje chaos` runs the same scenarios full size."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos import blocked, crash, redelivery, storm, timeouts, workers
+from tests.conftest import _server_url
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_kill_mid_fanout_loses_nothing_and_repeats_only_what_was_on_the_wire() -> None:
+    figures = crash.run(quick=True)
+    assert figures["kills"] == 5 and figures["settled"] and figures["clean_exit"], figures
+    assert figures["messages"] == 300
+    assert figures["lost"] == 0, figures
+    assert figures["duplicated_not_in_flight"] == 0, figures
+    assert figures["duplicated_personal"] == 0, figures
+    assert figures["delivered"] + figures["unknown"] >= figures["messages"], figures
+    assert figures["met"]
+
+
+def test_a_429_storm_is_waited_out_without_early_retries_or_spinning() -> None:
+    figures = storm.run(quick=True)
+    assert figures["count_429"] > 0, "the storm must really happen"
+    assert figures["early_retries"] == 0, figures
+    assert figures["lost"] == 0 and figures["duplicated"] == 0, figures
+    assert figures["send_requests"] == figures["messages"] + figures["count_429"], figures
+    assert figures["cpu_share"] < 0.3, figures
+    assert figures["met"]
+
+
+def test_blocked_recipients_get_one_attempt_are_named_and_come_back_with_start() -> None:
+    figures = blocked.run(quick=True)
+    assert figures["blocked"] == 5, figures
+    assert figures["attempts"] == figures["blocked"], figures
+    assert figures["attempts_after_block"] == 0, figures
+    assert figures["marked_unreachable"] == figures["blocked"], figures
+    assert figures["wrongly_unreachable"] == 0, figures
+    assert figures["named_in_digest"] == figures["blocked"], figures
+    assert figures["reenabled"] == figures["reached_after_start"] == figures["blocked"], figures
+    assert figures["lost"] == 0 and figures["duplicated"] == 0, figures
+    assert figures["met"]
+
+
+def test_connect_errors_are_retried_once_and_read_timeouts_never_copy_personal_messages() -> None:
+    figures = timeouts.run(quick=True)
+    assert figures["connect_errors"] > 0 and figures["read_timeouts"] > 0, figures
+    assert figures["connect_error_not_once"] == 0, figures
+    assert figures["nudge_max_copies"] <= 2, figures
+    assert figures["duplicated_personal"] == 0, figures
+    assert figures["lost"] == 0, figures
+    assert figures["met"]
+
+
+def test_redelivered_updates_and_a_kill_halfway_have_each_effect_once() -> None:
+    figures = redelivery.run(quick=True)
+    assert figures["deliveries"] > figures["updates"] and figures["most_copies"] > 1, figures
+    assert figures["stored_replies"] == figures["updates"], figures
+    assert figures["missing_replies"] == figures["duplicated_replies"] == 0, figures
+    assert figures["extra_answers"] == figures["missing_answers"] == 0, figures
+    assert figures["processed_updates"] >= figures["updates"], figures
+    assert figures["met"]
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_send_once_and_take_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = _server_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need DUWTJE_TEST_DATABASE_URL (see tests/conftest.py)")
+    monkeypatch.setenv("DUWTJE_CHAOS_DATABASE_URL", server)
+    figures = workers.run(quick=True)
+    assert figures["second_sent_before_kill"] == 0, figures
+    assert figures["senders"] == 2, figures  # the first until the kill, then the second
+    assert figures["takeover_s"] is not None and figures["takeover_s"] <= 30, figures
+    assert figures["duplicated_not_in_flight"] == 0 and figures["lost"] == 0, figures
+    assert figures["nudges_arrived"] == figures["nudged"] and figures["double_nudges"] == 0
+    assert figures["sweepers"] == 1, figures
+    assert figures["met"]
