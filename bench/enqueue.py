@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bench import Figures
 from bot.run import freeze_long_lived
 from content import Content, load_content
 from services.nudges import queue_nudges
 from services.unit import Unit
 from storage.crypto import FieldCipher, new_key
-from storage.db import make_engine, session_scope
+from storage.db import SQLITE_PRAGMAS, make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import OutboxMessage
 from storage.nudges import DueNudge
@@ -90,7 +92,7 @@ def _round(content: Content, due: list[DueNudge]) -> tuple[float, float, float]:
         finished = time.perf_counter()
         assert len(moves) == NUDGES and len(unit.queued) == NUDGES
         with session_scope(engine) as session:
-            stored = session.query(OutboxMessage).count()
+            stored = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
         assert stored == NUDGES, f"{stored} rows stored, {NUDGES} queued"
         rows = _stored_rows(Path(folder) / "bench.db")
         engine.dispose()
@@ -113,7 +115,7 @@ def _raw(path: Path, rows: list[tuple[object, ...]]) -> float:
     upgrade(engine)
     engine.dispose()
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
+    for pragma in SQLITE_PRAGMAS:  # exactly the bot's own
         connection.execute(f"PRAGMA {pragma}")
     statement = insert_statement("?").sql
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, func, select
 from bench import Figures
 from bot.app import runtime_of
 from bot.clock import SystemClock
-from bot.run import running_bot
+from bot.run import freeze_long_lived, running_bot
 from bot.sandbox import SandboxClient
 from bot.sandbox.process import SandboxProcess
 from bot.sandbox.shapes import RequestView, StatsView
@@ -42,7 +42,7 @@ from storage.outbox import PRIORITY_BULK, NewMessage, enqueue
 
 TARGET = (
     "msg_per_s >= 28.5 (95% of 30), count_429 == 0, lost == 0, duplicated == 0, "
-    "max_per_chat_per_s <= 1, max_per_group_per_min <= 20"
+    "max_per_s <= 30, max_per_chat_per_s <= 1, max_per_group_per_min <= 20"
 )
 ROUND_TRIP = 0.05
 SEND_TIMEOUT = 600.0
@@ -68,6 +68,7 @@ async def _run(quick: bool) -> Figures:
             settings = _settings(Path(folder), sandbox.url, group_window)
             await _drop_pending_updates(sandbox.url, settings.require_token())
             async with running_bot(settings, SystemClock()) as application:
+                freeze_long_lived()  # as `duwtje run` does once it has started
                 engine = runtime_of(application).engine
                 fanout = await _send(application, engine, [p["id"] for p in people], "fanout")
                 group_burst = await _send(application, engine, [group["id"]] * burst, "group")
@@ -156,6 +157,7 @@ def _figures(
         "count_429": stats["too_many_requests"],
         "lost": unsent + (chats - len(per_chat)),
         "duplicated": sum(count - 1 for count in texts.values() if count > 1),
+        "max_per_s": _most_in_window(arrivals, 1.0),  # all chats together: at most 30
         "max_per_chat_per_s": _max_in_window(private, 1.0),
         "max_per_group_per_min": _max_in_window(to_group, group_window),
         "group_messages": len(to_group),
@@ -167,6 +169,7 @@ def _figures(
         and figures["count_429"] == 0
         and figures["lost"] == 0
         and figures["duplicated"] == 0
+        and figures["max_per_s"] <= 30
         and figures["max_per_chat_per_s"] <= 1
         and figures["max_per_group_per_min"] <= 20
     )
@@ -178,12 +181,15 @@ def _max_in_window(requests: list[RequestView], seconds: float) -> int:
     by_chat: dict[int, list[float]] = defaultdict(list)
     for request in requests:
         by_chat[request["params"]["chat_id"]].append(request["monotonic"])
-    most = 0
-    for times in by_chat.values():
-        times.sort()
-        start = 0
-        for end, moment in enumerate(times):
-            while moment - times[start] >= seconds:
-                start += 1
-            most = max(most, end - start + 1)
+    return max((_most_in_window(times, seconds) for times in by_chat.values()), default=0)
+
+
+def _most_in_window(times: list[float], seconds: float) -> int:
+    """The most of `times` within any `seconds` (a sliding window)."""
+    times = sorted(times)
+    most = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= seconds:
+            start += 1
+        most = max(most, end - start + 1)
     return most

@@ -7,6 +7,7 @@ due).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -36,7 +37,7 @@ from content import load_content
 from services.sweep import sweep
 from services.unit import Unit
 from storage.crypto import FieldCipher
-from storage.db import make_engine, session_scope
+from storage.db import checkpoint, make_engine, session_scope
 from storage.housekeeping import prune
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,9 @@ def build_application(
         housekeeping, interval=settings.jobs.housekeeping_seconds, first=10, name="housekeeping"
     )
     jobs.run_repeating(minute_log, interval=60, first=60, name="minute-log")
+    jobs.run_repeating(
+        wal_checkpoint, interval=settings.jobs.checkpoint_seconds, first=5, name="checkpoint"
+    )
     return application
 
 
@@ -167,6 +171,12 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def minute_log(context: ContextTypes.DEFAULT_TYPE) -> None:
     log_minute(runtime(context), lease_of(context.application))
+
+
+async def wal_checkpoint(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """SQLite's write-ahead log into the database file, from a thread: the event loop (and
+    whoever is waiting for an answer) never waits for the disk here."""
+    await asyncio.to_thread(checkpoint, runtime(context).engine)
 
 
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:

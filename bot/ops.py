@@ -68,7 +68,7 @@ def backup(settings: Settings, target: Path) -> str:
         return (
             "PostgreSQL is backed up with its own tool. Run (with PGPASSWORD set):\n"
             f"  pg_dump --format=custom --file {target} '{plain}'\n"
-            f"and restore with: pg_restore --clean --dbname '{plain}' {target}"
+            f"and restore with: pg_restore --clean --if-exists --dbname '{plain}' {target}"
         )
     if target.exists():
         raise UserError(f"{target} exists already; choose a new file name")

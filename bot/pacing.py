@@ -2,11 +2,14 @@
 
 `AsyncLimiter(1, 1 / rate)` lets one request through every 1/rate seconds and never bursts;
 `AsyncLimiter(rate, 1)` would start with a full bucket and earn 429s against a strict server.
-Each turn starts a little late (the event loop's timers wake to the millisecond, rounded up), so
-the default overall rate is 29.5: turns at least 33.9 ms apart keep any second at 30 or fewer,
-and about 28.7 messages a second arrive (`duwtje bench fanout`).
 A send first waits for its chat (1 per second, a group 20 per minute), then for the bot as a
-whole (about 29 per second), so a busy chat never holds up the others.
+whole (29 per second), so a busy chat never holds up the others.
+
+The overall bucket holds a little more than one message (`_OVERALL_BUCKET`): each turn starts
+a little late (the event loop's timers wake to the millisecond, rounded up, after whatever else
+it was doing), and with a bucket of exactly one that lateness is lost every time (28.3 messages
+a second arrived instead of 29). A bucket of 1.3 keeps up to 10 ms of it, and any one second
+still holds at most 1.3 + 29 turns: 30, Telegram's limit (`duwtje bench fanout` reports both).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from aiolimiter import AsyncLimiter
 from bot.settings import PacingSettings
 
 _MAX_TRACKED_CHATS = 20_000
+_OVERALL_BUCKET = 1.3
 # Telegram counts per chat on arrival; two sends exactly one period apart can arrive closer
 # together after network jitter. A tenth more than the period keeps us clear of the edge.
 _CHAT_MARGIN = 1.1
@@ -27,7 +31,8 @@ _CHAT_MARGIN = 1.1
 class Pacer:
     def __init__(self, settings: PacingSettings) -> None:
         self._settings = settings
-        self._overall = AsyncLimiter(1, 1 / settings.overall_per_second)
+        rate = settings.overall_per_second
+        self._overall = AsyncLimiter(_OVERALL_BUCKET, _OVERALL_BUCKET / rate)
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._paused_until: dict[int, float] = {}
         self._slow_until = 0.0  # monotonic

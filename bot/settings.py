@@ -116,7 +116,7 @@ class DefaultsSettings(_Section):
 class PacingSettings(_Section):
     """Telegram's limits. Functional tests relax these; production keeps the defaults."""
 
-    overall_per_second: float = Field(default=29.5, gt=0, le=1000)
+    overall_per_second: float = Field(default=29.0, gt=0, le=1000)
     per_chat_per_second: float = Field(default=1.0, gt=0, le=1000)
     per_group_per_minute: float = Field(default=20.0, gt=0, le=60000)
 
@@ -127,6 +127,9 @@ class JobsSettings(_Section):
     sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
     drain_seconds: float = Field(default=1.0, gt=0, le=60)
     housekeeping_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    # SQLite only: how often the write-ahead log is moved into the database file (off the
+    # event loop; see storage/db.py).
+    checkpoint_seconds: float = Field(default=30.0, gt=0, le=3600)
     # The sender lease: with several processes, another takes over this long after the
     # holder stopped renewing (it renews every quarter of it).
     lease_seconds: float = Field(default=20.0, ge=2, le=300)

@@ -1,7 +1,9 @@
 """Catalogue 6, redelivery: every update reaches the bot's webhook one to five times (as when
 Telegram does not see the bot's 200), and the bot is killed (-9) halfway and started again.
-Every effect happens exactly once: one stored reply and one answer for each message a person
-wrote, however often it arrived.
+Every effect happens exactly once: one stored reply for each message a person wrote, however
+often it arrived, and one answer; an answer that was on the wire at the kill is personal, so it
+is not resent but marked "unknown" for the professional: those are the only answers that may be
+missing, and no answer ever comes twice.
 
 The bot runs as `duwtje run` in webhook mode; what each person writes is free text, which the
 bot keeps (encrypted) and answers by offering to send it to their professional.
@@ -19,9 +21,9 @@ from sqlmodel import col
 
 from bot.sandbox import SandboxClient, SandboxThread
 from chaos import Figures
-from chaos.rig import BotProcess, Rig, eventually, free_port, unsent
+from chaos.rig import BotProcess, Rig, count_rows, eventually, free_port, unsent
 from storage.db import session_scope
-from storage.models import ProcessedUpdate, Reply
+from storage.models import OutboxStatus, ProcessedUpdate, Reply
 
 NAME = "redelivery"
 CRITERION = "every update delivered 1-5 times, a kill -9 halfway: each effect exactly once"
@@ -61,11 +63,12 @@ async def _run(*, people: int, texts: int) -> Figures:
             await _delivered(control, len(written) // 2, within=60)
             bot.kill()
             bot.start()
-            settled = await _all_answered(control, rig, len(written), within=120)
+            settled = await _settled(control, rig, within=120)
             exit_code = bot.stop()
             deliveries = await control.webhook_deliveries()
             events = await control.events()
             replies, processed = _stored(rig)
+            unknown = count_rows(rig, OutboxStatus.UNKNOWN)
         rig.close()
     accepted = Counter(d["update_id"] for d in deliveries if d["status"] == 200)
     answers = Counter(e["chat_id"] for e in events if e["kind"] == "bot_message")
@@ -80,6 +83,8 @@ async def _run(*, people: int, texts: int) -> Figures:
         "duplicated_replies": sum(n - 1 for n in kept.values() if n > 1),
         "extra_answers": sum(max(0, answers[chat] - n) for chat, n in wanted.items()),
         "missing_answers": sum(max(0, n - answers[chat]) for chat, n in wanted.items()),
+        # Answers on the wire at the kill: personal, so not resent; the professional sees them.
+        "answers_unknown": unknown,
         "processed_updates": processed,
         "settled": settled,
         "clean_exit": exit_code == 0,
@@ -89,7 +94,7 @@ async def _run(*, people: int, texts: int) -> Figures:
         and figures["missing_replies"] == 0
         and figures["duplicated_replies"] == 0
         and figures["extra_answers"] == 0
-        and figures["missing_answers"] == 0
+        and figures["missing_answers"] <= figures["answers_unknown"]
         and figures["deliveries"] > figures["updates"]  # redelivery really happened
         and settled
         and exit_code == 0
@@ -107,13 +112,11 @@ async def _delivered(control: SandboxClient, count: int, *, within: float) -> bo
     return await eventually(enough, within=within, every=0.05)
 
 
-async def _all_answered(control: SandboxClient, rig: Rig, count: int, *, within: float) -> bool:
-    """Nothing left at the sandbox to deliver, and every answer the bot queued has gone."""
+async def _settled(control: SandboxClient, rig: Rig, *, within: float) -> bool:
+    """Nothing left at the sandbox to deliver, and nothing the bot queued still waiting."""
 
     async def done() -> bool:
-        if (await control.info())["pending_updates"] or unsent(rig):
-            return False
-        return sum(1 for e in await control.events() if e["kind"] == "bot_message") >= count
+        return not (await control.info())["pending_updates"] and not unsent(rig)
 
     return await eventually(done, within=within, every=0.25)
 

@@ -38,7 +38,7 @@ from services.messages import Outgoing
 from storage.crypto import FieldCipher, new_key
 from storage.db import make_engine, session_scope
 from storage.models import OutboxMessage, OutboxStatus, RecipientKind
-from storage.outbox import PRIORITY_BULK, PRIORITY_PERSONAL, NewMessage, enqueue
+from storage.outbox import PRIORITY_BULK, NewMessage, enqueue
 
 TOKEN = "7:CHAOS"
 ORGANISATION = {"key": "wijkteam-chaos", "name": "Wijkteam Chaos", "privacy_contact": "p@x.nl"}
@@ -141,7 +141,8 @@ def queue_fanout(
     rig: Rig, people: Sequence[Person], tag: str, *, personal_every: int = 0, now: datetime
 ) -> list[Queued]:
     """One message to each person, in one transaction, as a sweep would queue them. Every
-    `personal_every`-th is personal (encrypted, never resent after an ambiguous failure)."""
+    `personal_every`-th is personal (encrypted, never resent after an ambiguous failure), like a
+    digest: as urgent as the nudges around it, so it is as likely to be on the wire at a kill."""
     queued = [
         Queued(
             key=f"{tag}:{n}",
@@ -158,9 +159,9 @@ def queue_fanout(
             chat_id=item.chat_id,
             recipient_kind=RecipientKind.CLIENT,
             recipient_id=by_chat[item.chat_id].client_id,
-            kind="feedback" if item.personal else "nudge",
+            kind="digest" if item.personal else "nudge",
             payload=Outgoing(item.text).payload,
-            priority=PRIORITY_PERSONAL if item.personal else PRIORITY_BULK,
+            priority=PRIORITY_BULK,
             personal=item.personal,
         )
         for item in queued
@@ -182,17 +183,18 @@ def outbox_rows(rig: Rig, tag: str) -> dict[str, tuple[str, int]]:
     return {key: (status, attempts) for key, status, attempts in rows}
 
 
-def unsent(rig: Rig) -> int:
-    """Rows of any kind still waiting or on their way."""
+def count_rows(rig: Rig, *statuses: str) -> int:
+    """Rows of any kind in one of `statuses`."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     with session_scope(rig.engine) as session:
         return int(
-            session.execute(
-                select(func.count()).where(
-                    table.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-                )
-            ).scalar_one()
+            session.execute(select(func.count()).where(table.c.status.in_(statuses))).scalar_one()
         )
+
+
+def unsent(rig: Rig) -> int:
+    """Rows of any kind still waiting or on their way."""
+    return count_rows(rig, OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def in_flight(rig: Rig, tag: str) -> set[str]:

@@ -43,21 +43,24 @@ def queue_nudges(
 ) -> list[NudgeMove]:
     """Queue the nudges that may go now; one that would fall in quiet hours waits for their
     end. Returns what each traject's next nudge becomes (None: this stall has had its nudge)."""
-    faces = _Faces(unit.content)
-    allowed_at: dict[tuple[str, str | None, str | None], datetime] = {}
+    now, faces = unit.now, _Faces(unit.content)
+    # When a nudge may go is the same for everyone with the same zone and quiet hours: None
+    # for "now", else the end of their quiet hours.
+    waits: dict[tuple[str, str | None, str | None], datetime | None] = {}
     moves = []
     for row in due:
         quiet = (row.time_zone, row.quiet_hours_start, row.quiet_hours_end)
-        allowed = allowed_at.get(quiet)
-        if allowed is None:  # the same for everyone with the same zone and quiet hours
-            allowed = allowed_at[quiet] = outside_quiet_hours(
-                unit.now,
+        if quiet not in waits:
+            allowed = outside_quiet_hours(
+                now,
                 ZoneInfo(row.time_zone),
                 _clock(row.quiet_hours_start, quiet_start),
                 _clock(row.quiet_hours_end, quiet_end),
             )
-        if allowed > unit.now:
-            moves.append(NudgeMove(row.traject_id, allowed, row.nudge_rung))
+            waits[quiet] = allowed if allowed > now else None
+        wait_until = waits[quiet]
+        if wait_until is not None:
+            moves.append(NudgeMove(row.traject_id, wait_until, row.nudge_rung))
             continue
         rung = row.nudge_rung + 1
         unit.send(

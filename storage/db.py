@@ -22,6 +22,19 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Every SQLite connection's settings. No automatic checkpoint: SQLite would run one inside the
+# commit that fills the WAL (50 ms for a sweep of ten thousand nudges, an fsync included), on
+# the bot's event loop; `duwtje run` checkpoints from a thread instead (`checkpoint`, every
+# `jobs.checkpoint_seconds`), and SQLite checkpoints by itself when the last connection closes.
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "foreign_keys=ON",
+    "secure_delete=ON",
+    "wal_autocheckpoint=0",
+    "journal_size_limit=67108864",  # after a checkpoint, a WAL over 64 MB shrinks back
+)
 
 
 def normalise_url(url: str) -> str:
@@ -56,11 +69,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         # Let SQLAlchemy's "begin" event below decide how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA secure_delete=ON")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -108,3 +118,16 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def checkpoint(engine: Engine) -> None:
+    """Move what the WAL holds into the database file without waiting for anyone (SQLite's
+    PASSIVE checkpoint); nothing to do on PostgreSQL. Blocking: run it from a thread."""
+    if engine.dialect.name != "sqlite":
+        return
+    # Outside any transaction (ours all begin IMMEDIATE, and a checkpoint cannot run in one).
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+    finally:
+        connection.close()

@@ -68,7 +68,7 @@ PLAIN = "json:"
 
 
 def seal(payload: Mapping[str, Any], *, personal: bool, cipher: FieldCipher) -> str:
-    text = json.dumps(payload, ensure_ascii=False)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return cipher.encrypt(text) if personal else PLAIN + text
 
 

@@ -33,7 +33,7 @@ def test_it_loads_the_example_with_its_defaults() -> None:
     assert settings.defaults.time_zone == "Europe/Amsterdam"
     assert settings.defaults.quiet_hours_start == time(21, 0)
     assert settings.defaults.quiet_hours_end == time(8, 0)
-    assert settings.pacing.overall_per_second == 29.5
+    assert settings.pacing.overall_per_second == 29.0
     assert settings.secrets.telegram_token is None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -203,6 +204,7 @@ def test_sqlite_is_tuned(sqlite_engine: Engine) -> None:
                 "foreign_keys",
                 "busy_timeout",
                 "secure_delete",
+                "wal_autocheckpoint",
             )
         }
     assert pragma == {
@@ -211,7 +213,24 @@ def test_sqlite_is_tuned(sqlite_engine: Engine) -> None:
         "foreign_keys": 1,
         "busy_timeout": 10_000,
         "secure_delete": 1,
+        "wal_autocheckpoint": 0,  # the bot checkpoints from a thread (storage.db.checkpoint)
     }
+
+
+def test_a_checkpoint_moves_the_wal_into_the_database_file(tmp_path: Path) -> None:
+    from storage.db import checkpoint
+
+    path = tmp_path / "duwtje.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    before = path.stat().st_size
+    with session_scope(engine) as session:
+        for n in range(200):
+            make_organisation(session, key=f"org-{n}", name="x" * 500)
+    assert path.stat().st_size == before, "without a checkpoint it all waits in the WAL"
+    checkpoint(engine)
+    assert path.stat().st_size > before
+    engine.dispose()
 
 
 def test_a_new_sqlite_file_is_private(tmp_path: pytest.TempPathFactory) -> None:

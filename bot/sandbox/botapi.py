@@ -59,17 +59,18 @@ async def _read_params(request: web.Request) -> dict[str, object]:
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
     sandbox = request.app[SANDBOX]
-    if sandbox.config.latency:  # the way there and back (a plain sleep: it is short)
-        await asyncio.sleep(sandbox.config.latency / 2)
-        response = await _bot_api(request, sandbox)
-        await asyncio.sleep(sandbox.config.latency / 2)
-        return response
-
-    return await _bot_api(request, sandbox)
+    # The network's round trip (real time, whatever the world's clock): half on the way in,
+    # before the request counts as arrived, half on the way back.
+    half = sandbox.config.latency / 2
+    if half:
+        await asyncio.sleep(half)
+    response = await _bot_api(request, sandbox)
+    if half:
+        await asyncio.sleep(half)
+    return response
 
 
 async def _bot_api(request: web.Request, sandbox: Sandbox) -> web.StreamResponse:
-
     token = _TOKEN.fullmatch(request.match_info["token"])
     if token is None:
         return _answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})

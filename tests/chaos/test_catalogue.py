@@ -61,7 +61,8 @@ def test_redelivered_updates_and_a_kill_halfway_have_each_effect_once() -> None:
     assert figures["deliveries"] > figures["updates"] and figures["most_copies"] > 1, figures
     assert figures["stored_replies"] == figures["updates"], figures
     assert figures["missing_replies"] == figures["duplicated_replies"] == 0, figures
-    assert figures["extra_answers"] == figures["missing_answers"] == 0, figures
+    assert figures["extra_answers"] == 0, figures
+    assert figures["missing_answers"] <= figures["answers_unknown"], figures
     assert figures["processed_updates"] >= figures["updates"], figures
     assert figures["met"]
 

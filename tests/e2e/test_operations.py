@@ -96,3 +96,52 @@ async def test_a_long_absence_is_warned_about_at_start(
         async with running_bot(e2e_settings, clock):
             pass
     assert "more than 24 hours ago" in caplog.text
+
+
+@pytest.mark.postgres
+async def test_a_postgresql_backup_made_as_told_is_restored_and_the_bot_carries_on(
+    tmp_path: Path, sandbox: SandboxThread, clock: VirtualClock, client: SandboxClient
+) -> None:
+    """`duwtje backup` prints the pg_dump and pg_restore commands: run them as printed, lose
+    everything in between, and the bot goes on where it was."""
+    import asyncio
+    import os
+    import shlex
+    import subprocess
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import scratch_database
+    from tests.conftest import _server_url
+
+    server = _server_url()
+    if server is None:
+        pytest.skip("PostgreSQL tests need DUWTJE_TEST_DATABASE_URL (see tests/conftest.py)")
+    with scratch_database(server, "duwtje_backup") as url:
+        settings = settings_for(url, telegram={"base_url": sandbox.url})
+        sanne = await client.create_user(first_name="Sanne", language_code="nl")
+        async with running_bot(settings, clock):
+            await client.start(sanne["id"])
+            await client.wait_for_bot_message(sanne["id"])
+        advice = backup(settings, tmp_path / "duwtje.dump")
+        dump, restore = (
+            shlex.split(line.split(":", 1)[1] if line.startswith("and restore") else line)
+            for line in (row.strip() for row in advice.splitlines())
+            if line.startswith(("pg_dump", "and restore"))
+        )
+        environ = {**os.environ, "PGPASSWORD": make_url(url).password or ""}
+        await asyncio.to_thread(subprocess.run, dump, env=environ, check=True, capture_output=True)
+        wipe = create_engine(url, isolation_level="AUTOCOMMIT")
+        with wipe.connect() as connection:  # the disaster
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        wipe.dispose()
+        await asyncio.to_thread(
+            subprocess.run, restore, env=environ, check=True, capture_output=True
+        )
+        assert count(settings, OutboxMessage) == 1 and count(settings, ProcessedUpdate) == 1
+        async with running_bot(settings, clock):
+            await client.text(sanne["id"], "hallo")
+            await client.wait_for_bot_message(sanne["id"])
+        assert count(settings, OutboxMessage) == 2
