@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from bot.cli_admin import org_app, professional_app
+from bot.cli_common import ConfigOption, err, out, settings_for
 from bot.cli_proof import bench, chaos
 from bot.errors import UserError
 from content.problems import ContentError
@@ -41,27 +42,10 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(content_app, name="content")
 app.add_typer(invite_app, name="invite")
+app.add_typer(org_app, name="org")
+app.add_typer(professional_app, name="professional")
 app.command()(bench)
 app.command()(chaos)
-
-# soft_wrap: a one-line message stays one line, however narrow the terminal.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="The configuration file [default: $DUWTJE_CONFIG, else ./duwtje.toml].",
-        dir_okay=False,
-    ),
-]
-
-
-def _settings(config: Path | None) -> Any:
-    from bot.settings import load_settings
-
-    return load_settings(config, os.environ)
 
 
 @app.command()
@@ -95,7 +79,7 @@ def run(config: ConfigOption = None) -> None:
     from bot.logs import configure_logging
     from bot.run import freeze_long_lived, run_bot
 
-    settings = _settings(config)
+    settings = settings_for(config)
     token = settings.require_token()
     settings.require_encryption_keys()
     configure_logging(secrets=[token])
@@ -186,15 +170,23 @@ def invite_professional(
     name: Annotated[
         str, typer.Option("--name", help="The professional's name, as clients see it.")
     ],
+    qr: Annotated[
+        Path | None,
+        typer.Option("--qr", help="Where to write the QR code (PNG).", dir_okay=False),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Make a one-time link that binds a professional's Telegram account."""
+    """Make a one-time link that binds a professional's Telegram account, and its QR code."""
+    from bot.qr import write_qr
     from bot.telegram_admin import invite_professional_link
 
-    settings = _settings(config)
+    settings = settings_for(config)
     link = invite_professional_link(settings, organisation_key=org, name=name)
+    target = qr or Path(f"invite-{_file_safe(name)}.png")
+    write_qr(link, target)
     out.print(f"Send this link to {name}. It works once, for 7 days:", markup=False)
     typer.echo(link)
+    out.print(f"The same link as a QR code: {target}", markup=False, highlight=False)
 
 
 @db_app.command("upgrade")
@@ -202,7 +194,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database schema up to date (also done by `duwtje run`)."""
     from bot.setup import prepare_database
 
-    settings = _settings(config)
+    settings = settings_for(config)
     revision = prepare_database(settings)
     out.print(f"Database is up to date (revision {revision}).")
 
@@ -213,7 +205,7 @@ def db_status(config: ConfigOption = None) -> None:
     from storage.db import make_engine
     from storage.migrate import current_revision, head_revision
 
-    settings = _settings(config)
+    settings = settings_for(config)
     engine = make_engine(settings.database.url)
     try:
         current = current_revision(engine)
@@ -303,7 +295,7 @@ def backup(
     """Back up the database while the bot runs (SQLite), or show the pg_dump command."""
     from bot.ops import backup as make_backup
 
-    out.print(make_backup(_settings(config), target), markup=False, highlight=False)
+    out.print(make_backup(settings_for(config), target), markup=False, highlight=False)
 
 
 @outbox_app.command("status")
@@ -311,7 +303,7 @@ def outbox_status(config: ConfigOption = None) -> None:
     """How many messages per status, and how long the oldest due one has waited."""
     from bot.ops import outbox_status as status
 
-    counts, waited = status(_settings(config))
+    counts, waited = status(settings_for(config))
     for name in ("pending", "sending", "sent", "failed", "unknown"):
         out.print(f"{name:>8}: {counts.get(name, 0)}", highlight=False)
     out.print(
@@ -339,7 +331,7 @@ def outbox_list(
     if not set(wanted) <= allowed:
         raise typer.BadParameter(f"choose from {', '.join(sorted(allowed))}", param_hint="--status")
     table = Table("id", "kind", "to", "status", "attempts", "due", "last error")
-    for row in outbox_rows(_settings(config), wanted, limit):
+    for row in outbox_rows(settings_for(config), wanted, limit):
         table.add_row(
             str(row.id),
             row.kind,
@@ -357,7 +349,7 @@ def outbox_retry(message: int, config: ConfigOption = None) -> None:
     """Send a failed, unknown or stuck message again, now (it may then arrive twice)."""
     from bot.ops import outbox_change
 
-    outbox_change(_settings(config), message, retry=True)
+    outbox_change(settings_for(config), message, retry=True)
     out.print(f"Message {message} goes out again.")
 
 
@@ -366,7 +358,7 @@ def outbox_cancel(message: int, config: ConfigOption = None) -> None:
     """Withdraw a message that has not gone out yet."""
     from bot.ops import outbox_change
 
-    outbox_change(_settings(config), message, retry=False)
+    outbox_change(settings_for(config), message, retry=False)
     out.print(f"Message {message} cancelled.")
 
 
@@ -380,7 +372,7 @@ def traject_list(
 
     from bot.traject_admin import list_trajecten
 
-    rows = list_trajecten(_settings(config), client)
+    rows = list_trajecten(settings_for(config), client)
     table = Table("id", "client", "role", "line", "waiting", "status", "progress")
     for row in rows:
         table.add_row(
@@ -400,7 +392,7 @@ def traject_show(traject: int, config: ConfigOption = None) -> None:
     from bot.traject_admin import show
 
     table = Table("step", "kind", "audience", "title", "state")
-    for row in show(_settings(config), traject):
+    for row in show(settings_for(config), traject):
         table.add_row(row.key, row.kind, row.audience, row.title, row.state)
     out.print(table)
 
@@ -454,7 +446,7 @@ def traject_add_step(
             by="administrator",
         )
 
-    tailor(_settings(config), traject, change)
+    tailor(settings_for(config), traject, change)
     out.print(f"Traject {traject}: step added.")
 
 
@@ -485,7 +477,7 @@ def traject_change_step(
     if not texts:
         raise typer.BadParameter("give at least one text to change, e.g. --text-nl and --text-en")
     tailor(
-        _settings(config),
+        settings_for(config),
         traject,
         lambda unit, chosen: trajecten.change_step(
             unit.session,
@@ -508,7 +500,7 @@ def traject_skip_step(traject: int, step: str, config: ConfigOption = None) -> N
     from services import trajecten
 
     tailor(
-        _settings(config),
+        settings_for(config),
         traject,
         lambda unit, chosen: trajecten.skip_step(
             unit.session,
@@ -532,7 +524,7 @@ def traject_move_step(
     from services import trajecten
 
     tailor(
-        _settings(config),
+        settings_for(config),
         traject,
         lambda unit, chosen: trajecten.move_step(
             unit.session,
@@ -548,6 +540,10 @@ def traject_move_step(
     out.print(f"Traject {traject}: step {step} moved.")
 
 
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "invite"
+
+
 def _extra_content_dirs(config: Path | None) -> tuple[str, ...]:
     """The organisation's own content folders, when there is a configuration to say so."""
     from bot.settings import default_config_path
@@ -555,7 +551,7 @@ def _extra_content_dirs(config: Path | None) -> tuple[str, ...]:
     path = config or default_config_path(os.environ)
     if config is None and not path.exists():
         return ()
-    return tuple(_settings(path).content.extra_dirs)
+    return tuple(settings_for(path).content.extra_dirs)
 
 
 def main() -> None:

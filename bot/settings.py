@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.errors import UserError
+from storage.organisations import ORG_KEY_PATTERN
 
 # The values shown in config.example.toml. A secret equal to one of these is treated as unset,
 # so copying the example without filling it in fails loudly instead of running with a dummy.
@@ -37,7 +38,6 @@ PLACEHOLDER_ENCRYPTION_KEYS = "put-your-fernet-key-here"
 
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-ORG_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 DEFAULT_CONFIG_NAME = "duwtje.toml"
 

@@ -1,15 +1,27 @@
-"""What the administrator does from the CLI: invite professionals (more in later issues)."""
+"""What the administrator does from the CLI: organisations, professionals and their invites."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from services.professionals import deep_link
 from storage.invites import create_invite
-from storage.models import AuditEntry, Professional, Role
-from storage.organisations import get_organisation_by_key, list_organisations
+from storage.models import (
+    AuditEntry,
+    Client,
+    Invite,
+    Organisation,
+    Professional,
+    RecipientKind,
+    Role,
+)
+from storage.organisations import ORG_KEY_PATTERN, get_organisation_by_key, list_organisations
+from storage.outbox import cancel_pending
 
 
 class AdminError(Exception):
@@ -51,3 +63,153 @@ def invite_professional(
         )
     )
     return deep_link(bot_username, token)
+
+
+# --- organisations -----------------------------------------------------------------------
+
+
+def add_organisation(
+    *,
+    session: Session,
+    key: str,
+    name: str,
+    privacy_contact: str,
+    time_zone: str,
+    language: str,
+    now: datetime,
+) -> Organisation:
+    """Another organisation in this installation (each has its own professionals, clients,
+    privacy contact and time zone)."""
+    if not ORG_KEY_PATTERN.match(key):
+        raise AdminError(
+            f"organisation key {key!r}: use up to 40 lowercase letters, digits and dashes, "
+            "such as wijkteam-zuid"
+        )
+    if get_organisation_by_key(session=session, key=key) is not None:
+        raise AdminError(f"there is an organisation {key!r} already (see `duwtje org list`)")
+    if not name.strip() or not privacy_contact.strip():
+        raise AdminError("give --name and --privacy-contact (clients read both in the notice)")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AdminError(
+            f"--time-zone {time_zone!r}: expected one such as Europe/Amsterdam"
+        ) from None
+    if language not in ("nl", "en"):
+        raise AdminError("--language: nl or en")
+    organisation = Organisation(
+        key=key,
+        name=name.strip(),
+        privacy_contact=privacy_contact.strip(),
+        time_zone=time_zone,
+        language=language,
+        created_at=now,
+    )
+    session.add(organisation)
+    session.flush()
+    session.add(
+        AuditEntry(at=now, actor_kind="administrator", action="added_organisation",
+                   subject_kind="organisation", subject_id=organisation.id)
+    )  # fmt: skip
+    return organisation
+
+
+# --- professionals -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfessionalRow:
+    id: int
+    name: str
+    organisation: str
+    bound: bool  # opened their invite: a Telegram account is theirs
+    revoked: bool
+    clients: int
+
+
+def list_professionals(
+    *, session: Session, organisation_key: str | None = None
+) -> list[ProfessionalRow]:
+    query = (
+        select(
+            Professional.id,
+            Professional.name,
+            Organisation.key,
+            Professional.telegram_user_id,
+            Professional.revoked_at,
+            func.count(col(Client.id)),
+        )  # type: ignore[call-overload]
+        .join(Organisation, Organisation.id == Professional.organisation_id)
+        .outerjoin(Client, Client.professional_id == Professional.id)
+        .group_by(Professional.id, Professional.name, Organisation.key)
+        .order_by(Organisation.key, Professional.name, Professional.id)
+    )
+    if organisation_key is not None:
+        query = query.where(Organisation.key == organisation_key)
+    return [
+        ProfessionalRow(row[0], row[1], row[2], row[3] is not None, row[4] is not None, row[5])
+        for row in session.execute(query).all()
+    ]
+
+
+def revoke_professional(
+    *, session: Session, professional_id: int, transfer_to: int | None, now: datetime
+) -> tuple[Professional, int]:
+    """Take a professional's access away, at once: they are a stranger to the bot from the next
+    message on, their open invites stop working and nothing more is sent to them. Their clients
+    move to `transfer_to` (needed when they have any: a client's questions and alerts must
+    always reach someone). Returns (the professional, how many clients moved)."""
+    professional = session.get(Professional, professional_id)
+    if professional is None:
+        raise AdminError(f"no professional {professional_id} (see `duwtje professional list`)")
+    if professional.revoked_at is not None:
+        raise AdminError(f"{professional.name} ({professional_id}) is revoked already")
+    caseload = list(
+        session.exec(select(Client).where(Client.professional_id == professional_id)).all()
+    )
+    successor = None
+    if transfer_to is not None:
+        successor = session.get(Professional, transfer_to)
+        if (
+            successor is None
+            or successor.revoked_at is not None
+            or successor.id == professional_id
+            or successor.organisation_id != professional.organisation_id
+        ):
+            raise AdminError(
+                f"--transfer-to {transfer_to}: not another active professional of the same "
+                "organisation (see `duwtje professional list`)"
+            )
+    elif caseload:
+        raise AdminError(
+            f"{professional.name} has {len(caseload)} client(s); give --transfer-to ID so their "
+            "questions and alerts keep reaching someone"
+        )
+    professional.revoked_at = now
+    for invite in session.exec(
+        select(Invite).where(
+            Invite.professional_id == professional_id,
+            Invite.used_at == None,  # noqa: E711 - SQL IS NULL
+            Invite.revoked_at == None,  # noqa: E711
+        )
+    ):
+        invite.revoked_at = now
+    cancel_pending(
+        session=session,
+        recipient_kind=RecipientKind.PROFESSIONAL,
+        recipient_id=professional_id,
+        reason="professional revoked",
+    )
+    for client in caseload:
+        assert successor is not None
+        client.professional_id = successor.id or 0
+        session.add(
+            AuditEntry(at=now, actor_kind="administrator", action="transferred_client",
+                       subject_kind="client", subject_id=client.id,
+                       detail=f"from professional {professional_id} to {successor.id}")
+        )  # fmt: skip
+    session.add(
+        AuditEntry(at=now, actor_kind="administrator", action="revoked_professional",
+                   subject_kind="professional", subject_id=professional_id)
+    )  # fmt: skip
+    return professional, len(caseload)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from storage.models import Organisation
+
+# Keys name an organisation on the command line and in the configuration: short and plain.
+ORG_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def get_organisation_by_key(*, session: Session, key: str) -> Organisation | None:

@@ -25,7 +25,7 @@ from storage.models import (
     Traject,
 )
 from tests.offline import make_text_update, user
-from tests.story import PUPIL, Story, onboarded, professional_and_pupil_link, texts
+from tests.story import PRO, PUPIL, Story, onboarded, professional_and_pupil_link, texts
 
 App = Application  # type: ignore[type-arg]
 
@@ -211,6 +211,39 @@ async def test_an_invite_of_a_revoked_professional_no_longer_works(story: Story)
             professional.revoked_at = story.clock.now()
     [answer] = texts(await story.say(PUPIL, f"/start {token}"))
     assert "werkt niet (meer)" in answer
+
+
+async def test_a_revoked_professional_can_do_nothing_from_the_next_message_on(
+    story: Story,
+) -> None:
+    """Revoked by the administrator (with the clients moved): /nieuw, /help and buttons of old
+    menus are a stranger's now, and nothing queued for them goes out."""
+    from services.admin import revoke_professional
+    from tests.factories import make_professional
+
+    await onboarded(story)
+    [menu] = [c for c in await story.say(PRO, "/nieuw") if c.method == "sendMessage"]
+    with session_scope(runtime_of(story.app).engine) as session:
+        successor = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+        mirjam = session.execute(
+            select(Professional).where(Professional.name == "Mirjam")  # type: ignore[arg-type]
+        ).scalar_one()
+        revoke_professional(
+            session=session,
+            professional_id=mirjam.id or 0,
+            transfer_to=successor.id,
+            now=story.clock.now(),
+        )
+    for said in ("/nieuw", "/help"):
+        [answer] = [c for c in await story.say(PRO, said) if c.params.get("chat_id") == 5001]
+        text, buttons = answer.params["text"], story.buttons(answer)
+        assert "/nieuw" not in text and all(data.startswith("info:") for _, data in buttons)
+    calls = await story.press(PRO, dict(story.buttons(menu))["Leerling"])
+    assert texts(calls, "editMessageText") == []
+    calls = await story.say(PUPIL, "Ik heb een vraag over school")
+    offer = [c for c in calls if c.params.get("chat_id") == 7001]
+    assert offer, "the client still gets answers"
+    assert "Daan" in texts(offer)[0]
 
 
 async def test_a_redelivered_update_still_clears_its_stored_copy(story: Story) -> None:

@@ -1,0 +1,150 @@
+"""The administrator's CLI for organisations and professionals: real processes, real exit
+codes, one-line errors; the professional invite with its QR code against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.qr import qr_png
+from bot.sandbox import SandboxThread
+from bot.settings import load_settings
+from bot.setup import prepare_database
+from storage.db import make_engine, session_scope
+from storage.invites import create_invite
+from storage.models import AuditEntry, Client, Invite, Professional
+from tests.conftest import TEST_KEY
+from tests.factories import NOW, make_client, make_professional
+from tests.test_cli import duwtje
+
+ENV = {"DUWTJE_ENCRYPTION_KEYS": TEST_KEY, "DUWTJE_TELEGRAM_TOKEN": "42:ADMIN", "COLUMNS": "200"}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxThread]:
+    with SandboxThread(strict=False, bot_username="wijkteam_bot") as running:
+        yield running
+
+
+@pytest.fixture
+def config(tmp_path: Path, sandbox: SandboxThread) -> Path:
+    path = tmp_path / "duwtje.toml"
+    path.write_text(
+        f'[telegram]\nbase_url = "{sandbox.url}"\n[database]\nurl = "sqlite:///d.db"\n'
+        '[organisation]\nkey = "wijkteam-noord"\nname = "Wijkteam Noord"\n',
+        encoding="utf-8",
+    )
+    prepare_database(load_settings(path, ENV))
+    return path
+
+
+def run(config: Path, *args: str) -> tuple[int, str, str]:
+    done = duwtje(*args, "--config", str(config), cwd=config.parent, env=ENV)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_organisations_are_added_and_listed(config: Path) -> None:
+    code, out, _ = run(
+        config, "org", "add", "wijkteam-zuid", "--name", "Wijkteam Zuid",
+        "--privacy-contact", "privacy@zuid.nl",
+    )  # fmt: skip
+    assert code == 0 and "wijkteam-zuid added" in out
+    code, out, _ = run(config, "org", "list", "--json")
+    listed = {row["key"]: row for row in json.loads(out)}
+    assert set(listed) == {"wijkteam-noord", "wijkteam-zuid"}
+    assert listed["wijkteam-zuid"] == {
+        "key": "wijkteam-zuid", "name": "Wijkteam Zuid", "privacy_contact": "privacy@zuid.nl",
+        "time_zone": "Europe/Amsterdam", "language": "nl",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["wijkteam-noord"], "there is an organisation 'wijkteam-noord' already"),
+        (["Wijkteam Zuid!"], "use up to 40 lowercase letters"),
+        (["wijkteam-oost", "--time-zone", "Mars/Olympus"], "expected one such as Europe/Amsterdam"),
+        (["wijkteam-oost", "--language", "fr"], "--language: nl or en"),
+    ],
+)
+def test_a_wrong_organisation_is_one_line_and_exit_1(
+    config: Path, args: list[str], says: str
+) -> None:
+    code, _, err = run(config, "org", "add", *args, "--name", "X", "--privacy-contact", "p@x.nl")
+    assert code == 1 and says in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_professional_invite_prints_the_link_and_writes_its_qr_code(config: Path) -> None:
+    code, out, _ = run(
+        config, "invite", "professional", "--org", "wijkteam-noord", "--name", "Mirjam de Vries"
+    )
+    assert code == 0, out
+    link = next(line for line in out.splitlines() if line.startswith("https://t.me/"))
+    assert link.startswith("https://t.me/wijkteam_bot?start=")
+    picture = config.parent / "invite-mirjam-de-vries.png"
+    assert picture.read_bytes() == qr_png(link)  # the QR code holds exactly that link
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert stat.S_IMODE(picture.stat().st_mode) == 0o600
+    code, out, _ = run(
+        config, "invite", "professional", "--org", "wijkteam-noord", "--name", "Daan",
+        "--qr", "daan.png",
+    )  # fmt: skip
+    assert code == 0 and (config.parent / "daan.png").exists()
+
+
+def seed(config: Path) -> tuple[int, int, int]:
+    """Two professionals, the first with a client and an open invite."""
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        mirjam = make_professional(session, name="Mirjam")
+        daan = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+        client = make_client(
+            session, professional_id=mirjam.id, organisation_id=mirjam.organisation_id
+        )
+        create_invite(
+            session=session,
+            organisation_id=mirjam.organisation_id,
+            role="pupil",
+            professional_id=mirjam.id,
+            line_key="faalangst",
+            now=NOW,
+        )
+        ids = (mirjam.id or 0, daan.id or 0, client.id or 0)
+    engine.dispose()
+    return ids
+
+
+def test_professionals_are_listed_and_revoked_with_their_clients_moved(config: Path) -> None:
+    mirjam, daan, client = seed(config)
+    code, out, _ = run(config, "professional", "list", "--json")
+    listed = {row["name"]: row for row in json.loads(out)}
+    assert listed["Mirjam"] == {
+        "id": mirjam, "name": "Mirjam", "organisation": "wijkteam-noord", "bound": True,
+        "revoked": False, "clients": 1,
+    }  # fmt: skip
+    code, _, err = run(config, "professional", "revoke", str(mirjam))
+    assert code == 1 and "has 1 client(s); give --transfer-to ID" in err
+    code, _, err = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(mirjam))
+    assert code == 1 and "not another active professional" in err
+    code, out, _ = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(daan))
+    assert code == 0 and "Mirjam can do nothing in Duwtje any more; 1 client(s) moved" in out
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        assert session.get_one(Professional, mirjam).revoked_at is not None
+        assert session.get_one(Client, client).professional_id == daan
+        assert all(i.revoked_at is not None for i in session.exec(select(Invite)).all())
+        actions = set(session.exec(select(AuditEntry.action)).all())
+    engine.dispose()
+    assert {"revoked_professional", "transferred_client"} <= actions
+    code, _, err = run(config, "professional", "revoke", str(mirjam))
+    assert code == 1 and "revoked already" in err
+    code, out, _ = run(config, "professional", "list", "--json")
+    assert {row["name"]: row["revoked"] for row in json.loads(out)} == {
+        "Mirjam": True,
+        "Daan": False,
+    }
