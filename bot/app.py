@@ -108,6 +108,7 @@ def build_application(
         ("stop", basics.stop),
         ("privacy", basics.privacy),
         ("nieuw", basics.new_invite),
+        ("uitnodigingen", basics.open_invites),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

@@ -177,8 +177,8 @@ def invite_professional(
     config: ConfigOption = None,
 ) -> None:
     """Make a one-time link that binds a professional's Telegram account, and its QR code."""
-    from bot.qr import write_qr
     from bot.telegram_admin import invite_professional_link
+    from services.qr import write_qr
 
     settings = settings_for(config)
     link = invite_professional_link(settings, organisation_key=org, name=name)

@@ -40,6 +40,7 @@ COMMANDS = (
     "privacy",
     "stop",
     "nieuw",
+    "uitnodigingen",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

@@ -14,6 +14,7 @@ a row that was attempted follows the ambiguous rule when its outcome is unknown.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
@@ -54,6 +55,7 @@ MAX_TRANSIENT_ATTEMPTS = 8
 # After "invalid token" nothing can be sent; wait this long before trying again.
 FATAL_PAUSE_SECONDS = 60.0
 WRITE_RETRIES = 3
+PNG_DATA = "data:image/png;base64,"
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,8 @@ class Sender:
     def _picture(self, name: str) -> str | InputFile:
         if name.startswith("https://"):
             return name
+        if name.startswith(PNG_DATA):  # made for this message (a QR code)
+            return InputFile(base64.b64decode(name.removeprefix(PNG_DATA)), filename="qr.png")
         path = self._rt.content.picture(name)
         if path is None:
             raise BadRequest(f"picture {name!r} is not in any content folder")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from services.professionals import deep_link
+from services.invites import deep_link
 from storage.invites import create_invite
 from storage.models import (
     AuditEntry,

@@ -16,6 +16,7 @@ from content.telegram_text import clip
 from services import checkins, journey, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
+from services.invites import confirm_buttons
 from services.messages import Button, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
@@ -268,7 +269,11 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
             professional.language,
             name=_name(unit, client),
             text=clip(unit.cipher.decrypt(note.text_enc), RELAY_LIMIT),
+            unconfirmed=client.confirmed_at is None,
         ),
+        buttons=confirm_buttons(unit, client, professional.language, _name(unit, client))
+        if client.confirmed_at is None
+        else (),
     )
     template = "question_sent"
     if not relayed:

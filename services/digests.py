@@ -86,7 +86,11 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
         ]
         for status in (OutboxStatus.UNKNOWN, OutboxStatus.FAILED)
     )
-    if not (active or waiting or questions or gone or doubt or not_sent):
+    unconfirmed = [
+        _name(unit, name_enc)
+        for name_enc in digests.to_confirm(session=unit.session, professional_id=professional.id)
+    ]
+    if not (active or waiting or questions or gone or doubt or not_sent or unconfirmed):
         return False
     day = local_date(unit.now, zone)
     return to_professional(
@@ -105,6 +109,7 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
             unreachable=gone,
             in_doubt=doubt,
             not_sent=not_sent,
+            to_confirm=unconfirmed,
             date=day.strftime("%d-%m-%Y"),
         ),
     )

@@ -33,7 +33,8 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> Keyboard:
 @dataclass(frozen=True)
 class Outgoing:
     """A message: Telegram-HTML text and inline buttons, or a picture (a file name in the
-    content's `pictures/`, or an https link) with the text as its caption."""
+    content's `pictures/`, an https link, or a `data:image/png;base64,` picture made for this
+    message, such as a QR code) with the text as its caption."""
 
     text: str
     buttons: Keyboard = field(default_factory=tuple)

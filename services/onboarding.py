@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from services import digests, greeting, journey, steps
+from services import digests, greeting, invites, journey, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -46,6 +46,8 @@ def open_link(unit: Unit, person: Person, token: str, *, organisation: str) -> N
         return
     if invite.role == Role.PROFESSIONAL:
         _bind_professional(unit, person, invite)
+    elif invite.client_id is not None:
+        _new_phone(unit, person, invite)
     else:
         _show_notice(unit, person, invite, token)
 
@@ -90,6 +92,43 @@ def _bind_professional(unit: Unit, person: Person, invite: Invite) -> None:
             digest_time=professional.digest_time,
         ),
     )
+
+
+def _new_phone(unit: Unit, person: Person, invite: Invite) -> None:
+    """A client's own link to a new Telegram account: they agreed before, so no notice; their
+    traject moves along and their professional confirms it is them."""
+    client = unit.session.get(Client, invite.client_id)
+    if client is None:
+        _invite_taken(unit, person)
+        return
+    same = client.telegram_user_id == person.telegram_user_id
+    taken = get_client_by_telegram(session=unit.session, telegram_user_id=person.telegram_user_id)
+    if (not same and taken is not None) or get_professional_by_telegram(
+        session=unit.session, telegram_user_id=person.telegram_user_id
+    ):
+        _invite_taken(unit, person)
+        return
+    if not claim_invite(session=unit.session, invite=invite, now=unit.now):
+        _invite_taken(unit, person)
+        return
+    if not same:
+        invites.move_to_new_account(
+            unit, client, telegram_user_id=person.telegram_user_id, chat_id=person.chat_id
+        )
+        audit(unit, actor=("client", client.id), action="moved_account",
+              subject=("client", client.id))  # fmt: skip
+        professional = unit.session.get_one(Professional, client.professional_id)
+        name = _name(unit, client)
+        to_professional(
+            unit,
+            professional,
+            kind="client_joined",
+            priority=PRIORITY_PERSONAL,
+            text=unit.render("client_new_phone", professional.language, name=name,
+                             telegram_name=person.first_name),
+            buttons=invites.confirm_buttons(unit, client, professional.language, name),
+        )  # fmt: skip
+    to_client(unit, client, kind="welcome", text=unit.render("new_phone_welcome", client.language))
 
 
 def _show_notice(unit: Unit, person: Person, invite: Invite, token: str) -> None:
@@ -235,6 +274,7 @@ def _create_client(unit: Unit, person: Person, invite: Invite) -> Client:
             role=unit.label(f"roles.{invite.role}", professional.language),
             line=line.title.get(professional.language) if line else "",
         ),
+        buttons=invites.confirm_buttons(unit, client, professional.language, person.first_name),
     )
     return client
 

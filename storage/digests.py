@@ -83,11 +83,23 @@ def activity_since(
             func.count(_reply.c.id).filter(_reply.c.kind == "crisis"),
         )
         .select_from(_client.join(_reply, join))
-        .where(_client.c.professional_id == professional_id)
+        # A client the professional has not confirmed yet may be someone else: no answers shown.
+        .where(_client.c.professional_id == professional_id, _client.c.confirmed_at.is_not(None))
         .group_by(_client.c.id, _client.c.name_enc)
         .order_by(_client.c.id)
     ).all()
     return [ClientActivity(*row) for row in rows]
+
+
+def to_confirm(*, session: Session, professional_id: int) -> list[str | None]:
+    """The encrypted names of this professional's clients who joined and are not confirmed."""
+    return list(
+        session.execute(
+            select(_client.c.name_enc)
+            .where(_client.c.professional_id == professional_id, _client.c.confirmed_at.is_(None))
+            .order_by(_client.c.created_at)
+        ).scalars()
+    )
 
 
 def stalled(*, session: Session, professional_id: int) -> list[StalledClient]:

@@ -6,9 +6,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from storage.models import Invite, Professional
+from storage.models import Invite, Professional, Role
 
 INVITE_VALID_FOR = timedelta(days=7)
 
@@ -31,6 +31,7 @@ def create_invite(
     professional_id: int | None = None,
     line_key: str | None = None,
     traject_id: int | None = None,
+    client_id: int | None = None,
     valid_for: timedelta = INVITE_VALID_FOR,
 ) -> tuple[Invite, str]:
     """A new invite and its token. The token is shown once and never stored."""
@@ -42,6 +43,7 @@ def create_invite(
         professional_id=professional_id,
         line_key=line_key,
         traject_id=traject_id,
+        client_id=client_id,
         created_at=now,
         expires_at=now + valid_for,
     )
@@ -82,3 +84,21 @@ def claim_invite(*, session: Session, invite: Invite, now: datetime) -> bool:
     if claimed is not None:
         session.refresh(invite)
     return claimed is not None
+
+
+def open_invites(*, session: Session, professional_id: int, now: datetime) -> list[Invite]:
+    """A professional's client invites that can still be used, the newest first."""
+    return list(
+        session.exec(
+            select(Invite)
+            .where(
+                Invite.professional_id == professional_id,
+                Invite.role != Role.PROFESSIONAL,
+                Invite.used_at == None,  # noqa: E711 - SQL IS NULL
+                Invite.revoked_at == None,  # noqa: E711
+                Invite.expires_at > now,
+            )
+            .order_by(col(Invite.created_at).desc(), col(Invite.id).desc())
+            .limit(30)
+        ).all()
+    )

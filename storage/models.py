@@ -145,6 +145,9 @@ class Client(SQLModel, table=True):
     # What the bot waits for this person to type, if anything ("reflection:12:spiegel",
     # "moment", "pause", "item:12:week:3:0"); free text goes there first.
     awaiting: str | None = Field(default=None, max_length=120)
+    # The professional said "yes, that is them" for this Telegram account. A link can be
+    # forwarded: until then, nothing the client answers is shown to the professional.
+    confirmed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Traject(SQLModel, table=True):
@@ -327,6 +330,8 @@ class Invite(SQLModel, table=True):
     )
     line_key: str | None = Field(default=None, max_length=64)
     traject_id: int | None = Field(default=None, sa_column=_fk("traject.id", nullable=True))
+    # A "new phone" link: whoever opens it becomes this client (their traject moves along).
+    client_id: int | None = Field(default=None, sa_column=_fk("client.id", nullable=True))
     name_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     expires_at: datetime = Field(sa_column=_utc())

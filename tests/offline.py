@@ -52,6 +52,8 @@ class OfflineRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.json_parameters) if request_data else {}
         params = {key: _decode(value) for key, value in params.items()}
+        for name, upload in ((request_data.multipart_data or {}) if request_data else {}).items():
+            params[f"{name}_bytes"] = upload[1]  # (file name, content, mime type)
         self.calls.append(Call(api_method, params))
         queued = self.errors.get(api_method)
         if queued:
@@ -69,6 +71,15 @@ class OfflineRequest(BaseRequest):
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "from": BOT_USER,
                 "text": params.get("text", ""),
+            }
+        if method == "sendPhoto":
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}],
+                "caption": params.get("caption", ""),
             }
         if method in ("answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook"):
             return True

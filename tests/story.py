@@ -102,10 +102,13 @@ async def professional_and_pupil_link(story: Story, line: str = "faalangst") -> 
 async def onboarded(
     story: Story, line: str = "faalangst", moment: str = "Na school (15:30)"
 ) -> Call:
-    """Mirjam and Sanne set up; Sanne has chosen a moment. Returns the first step's message."""
+    """Mirjam and Sanne set up (Mirjam confirmed it is Sanne); Sanne has chosen a moment.
+    Returns the first step's message."""
     token = await professional_and_pupil_link(story, line)
     [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
     calls = await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    [joined] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 5001]
+    await story.press(PRO, dict(story.buttons(joined))["Ja, dat is Sanne"])
     [ask] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
     calls = await story.press(PUPIL, dict(story.buttons(ask))[moment])
     [first] = [c for c in calls if c.method == "sendMessage"]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.qr import qr_png
 from bot.sandbox import SandboxThread
 from bot.settings import load_settings
 from bot.setup import prepare_database
+from services.qr import qr_png
 from storage.db import make_engine, session_scope
 from storage.invites import create_invite
 from storage.models import AuditEntry, Client, Invite, Professional

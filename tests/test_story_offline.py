@@ -42,7 +42,9 @@ async def test_the_whole_story(story: Story) -> None:
 
     calls = await story.press(PUPIL, yes)
     assert story.rows(Client) == 1 and story.rows(ConsentRecord) == 1
-    assert any("Sanne (Leerling) doet nu mee" in t for t in texts(calls))
+    [joined] = [c for c in calls if c.params.get("chat_id") == 5001]
+    assert "Sanne (Leerling) doet nu mee" in joined.params["text"]
+    await story.press(PRO, dict(story.buttons(joined))["Ja, dat is Sanne"])
     [moment] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 7001]
     calls = await story.press(PUPIL, dict(story.buttons(moment))["Na school (15:30)"])
     [step1] = [c for c in calls if c.method == "sendMessage"]

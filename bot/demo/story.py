@@ -132,7 +132,12 @@ async def onboard(world: DemoWorld) -> StoryResult:
     moment = await client.wait_for_bot_message(
         sanne["id"], predicate=has_button(world.label("moments.afternoon")), timeout=WAIT
     )
-    got["joined"] = await client.wait_for_bot_message(mirjam["id"], timeout=WAIT)
+    # Mirjam hears Sanne joined, and confirms it is her (a link can be forwarded).
+    yes = world.label("invites.confirm_yes", name="Sanne")
+    got["joined"] = joined = await client.wait_for_bot_message(
+        mirjam["id"], predicate=has_button(yes), timeout=WAIT
+    )
+    await client.press(mirjam["id"], joined["message_id"], label=yes)
     await client.press(sanne["id"], moment["message_id"], label=world.label("moments.afternoon"))
     step1 = await client.wait_for_bot_message(
         sanne["id"], predicate=has_button(world.label("step.read")), timeout=WAIT

@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import clients, greeting, journey, onboarding, professionals, reachability
+from services import clients, greeting, invites, journey, onboarding, professionals, reachability
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -101,16 +101,23 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await in_unit(update, context, work)
 
 
-async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/nieuw: professionals only."""
+def _professionals_only(action: Callable[[Unit, Professional], None]) -> Handler:
+    """A command only professionals have: to anyone else it is an unknown command."""
 
-    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if isinstance(who, Professional):
-            professionals.new_invite(unit, who)
-        else:
-            greeting.unknown_command(unit, person)
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+            if isinstance(who, Professional):
+                action(unit, who)
+            else:
+                greeting.unknown_command(unit, person)
 
-    await in_unit(update, context, work)
+        await in_unit(update, context, work)
+
+    return handle
+
+
+new_invite = _professionals_only(invites.new_invite)  # /nieuw
+open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

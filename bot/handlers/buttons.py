@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime
-from services import checkins, clients, greeting, journey, onboarding, professionals
+from services import checkins, clients, greeting, invites, journey, onboarding
 from services.callbacks import unpack
 from services.people import Person
 from services.unit import Unit
@@ -32,12 +32,17 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif callback is not None and isinstance(who, Client) and action in CLIENT_ACTIONS:
             CLIENT_ACTIONS[action](unit, who, callback)
         elif callback is not None and isinstance(who, Professional) and action == "nw":
-            if callback.part(0) == "l":
-                professionals.choose_line(unit, who, callback, bot_username=bot_username)
-            elif callback.part(0) == "p":
-                professionals.choose_pupil(unit, who, callback, bot_username=bot_username)
+            step = callback.part(0)
+            if step == "l":
+                invites.choose_line(unit, who, callback, bot_username=bot_username)
+            elif step == "p":
+                invites.choose_pupil(unit, who, callback, bot_username=bot_username)
+            elif step == "c":
+                invites.choose_client(unit, who, callback, bot_username=bot_username)
             else:
-                professionals.choose_role(unit, who, callback)
+                invites.choose_role(unit, who, callback)
+        elif callback is not None and isinstance(who, Professional) and action in PRO_ACTIONS:
+            PRO_ACTIONS[action](unit, who, callback)
         else:
             unit.answer_callback(unit.label("answer.stale_button", person.language))
 
@@ -51,4 +56,9 @@ CLIENT_ACTIONS = {
     "pz": journey.choose_pause,
     "nu": clients.answer_nudge,
     "q": clients.answer_question_offer,
+}
+
+PRO_ACTIONS = {
+    "iv": invites.withdraw,
+    "cf": invites.confirm,
 }
