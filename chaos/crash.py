@@ -1,5 +1,5 @@
 """Catalogue 2, crash mid fan-out: `duwtje run` is killed with SIGKILL at five points during a
-fan-out (2,000 messages; `--quick`: 300) and started again each time. Nothing may be lost;
+fan-out (2,000 messages; `--quick`: 200) and started again each time. Nothing may be lost;
 copies only of rows that were on the wire at a kill, and never of a personal message.
 
 One message in ten is personal: after a kill those that were on the wire become "unknown" (shown
@@ -34,7 +34,7 @@ ROUND_TRIP = 0.05
 
 
 def run(quick: bool) -> Figures:
-    return asyncio.run(_run(300 if quick else 2000))
+    return asyncio.run(_run(200 if quick else 2000))
 
 
 async def _run(total: int) -> Figures:

@@ -1,5 +1,5 @@
 """Catalogue 3, a 429 storm: half of all sends are answered 429 with a `retry_after` of 1-30 s
-(`--quick`: 1-3 s), for as long as the fan-out takes (minutes in the full form). No retry may
+(`--quick`: 1-2 s), for as long as the fan-out takes (minutes in the full form). No retry may
 come before its `retry_after` has passed, nothing may be lost or sent twice, and the bot must
 wait, not spin: its CPU stays low while it waits.
 """
@@ -34,7 +34,7 @@ _RETRY_AFTER = re.compile(r"retry after (\d+)")
 
 
 def run(quick: bool) -> Figures:
-    return asyncio.run(_run(people=40 if quick else 200, longest=3 if quick else 30))
+    return asyncio.run(_run(people=30 if quick else 200, longest=2 if quick else 30))
 
 
 async def _run(*, people: int, longest: int) -> Figures:

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.errors import UserError
 from bot.sandbox import SandboxClient, SandboxThread
@@ -56,7 +56,7 @@ def run(quick: bool) -> Figures:
             "(postgresql+psycopg://user@host/postgres); it makes and drops a database there"
         )
     with scratch_database(server, "duwtje_chaos") as url:
-        return asyncio.run(_run(url, total=300 if quick else 1000, nudged=50 if quick else 200,
+        return asyncio.run(_run(url, total=200 if quick else 1000, nudged=50 if quick else 200,
                                 lease_seconds=6 if quick else 20))  # fmt: skip
 
 
@@ -80,6 +80,8 @@ async def _run(url: str, *, total: int, nudged: int, lease_seconds: float) -> Fi
             await eventually(lambda: _holds(first), within=30)
             second.start()
             _stall(rig, people[:nudged], now)  # due now: both processes' sweeps would see them
+            # Kill only once the nudges were swept, so that "one sweeper" means something.
+            await eventually(lambda: _nudges_queued(rig) == nudged, within=60)
             await wait_arrived(control, total // 3, within=120)
             killed_utc = datetime.now(UTC)
             sweeps_before_kill = {p.name: _swept(p) for p in (first, second)}
@@ -156,6 +158,16 @@ def _stall(rig: Rig, people: list[Person], now: datetime) -> None:
                     next_nudge_at=now,
                 )
             )
+
+
+def _nudges_queued(rig: Rig) -> int:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with session_scope(rig.engine) as session:
+        return int(
+            session.execute(
+                select(func.count()).where(table.c.idempotency_key.like("nudge:%"))
+            ).scalar_one()
+        )
 
 
 def _senders(rig: Rig) -> list[tuple[str, datetime]]:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_a_kill_mid_fanout_loses_nothing_and_repeats_only_what_was_on_the_wire() -> None:
     figures = crash.run(quick=True)
     assert figures["kills"] == 5 and figures["settled"] and figures["clean_exit"], figures
-    assert figures["messages"] == 300
+    assert figures["messages"] == 200
     assert figures["lost"] == 0, figures
     assert figures["duplicated_not_in_flight"] == 0, figures
     assert figures["duplicated_personal"] == 0, figures
