@@ -109,6 +109,7 @@ def build_application(
         ("privacy", basics.privacy),
         ("nieuw", basics.new_invite),
         ("uitnodigingen", basics.open_invites),
+        ("overzicht", basics.overview),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

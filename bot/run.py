@@ -41,6 +41,7 @@ COMMANDS = (
     "stop",
     "nieuw",
     "uitnodigingen",
+    "overzicht",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

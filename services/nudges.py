@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 
 from content import Content
 from content.plain import NUDGE_VARIANTS
-from reminders.localtime import parse_clock
+from reminders.localtime import local_date, parse_clock
 from reminders.quiet import outside_quiet_hours
+from services import steps
 from services.callbacks import pack
 from services.messages import Button, Outgoing
 from services.unit import Unit
 from storage import nudges
-from storage.models import RecipientKind
+from storage.models import Client, ClientStatus, Organisation, RecipientKind
 from storage.nudges import DueNudge, NudgeMove
 from storage.outbox import PRIORITY_BULK
 
@@ -117,3 +118,46 @@ def nudge_message(
 
 def _clock(value: str | None, default: time) -> time:
     return parse_clock(value) if value else default
+
+
+def nudge_from_professional(
+    unit: Unit, client: Client, *, quiet_start: time, quiet_end: time
+) -> bool:
+    """ "Nudge now" on a client's page: the same warm nudge for the waiting step, at once, or
+    when their quiet hours end. Once a day per step; False when nothing waits for them (or
+    they stopped, paused or cannot be reached)."""
+    traject = steps.active_traject(unit, client)
+    if (
+        traject is None
+        or traject.step_key is None
+        or traject.client_id != client.id
+        or client.status != ClientStatus.ACTIVE
+        or client.unreachable_since is not None
+        or (client.paused_until is not None and client.paused_until > unit.now)
+    ):
+        return False
+    organisation = unit.session.get_one(Organisation, client.organisation_id)
+    zone = ZoneInfo(organisation.time_zone)
+    allowed = outside_quiet_hours(
+        unit.now,
+        zone,
+        _clock(client.quiet_hours_start, quiet_start),
+        _clock(client.quiet_hours_end, quiet_end),
+    )
+    rung = traject.nudge_rung + 1
+    variant = ((traject.id or 0) + rung) % NUDGE_VARIANTS
+    unit.send(
+        chat_id=client.chat_id or 0,
+        recipient_kind=RecipientKind.CLIENT,
+        recipient_id=client.id,
+        kind="nudge",
+        priority=PRIORITY_BULK,
+        personal=False,
+        key=f"nudge:pro:{traject.id}:{traject.step_key}:{local_date(unit.now, zone).isoformat()}",
+        message=_Faces(unit.content).get(
+            client.language, variant, traject.line_key, traject.step_key
+        ),
+        due_at=allowed if allowed > unit.now else None,
+    )
+    traject.nudge_rung = rung
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services import feedback
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -25,6 +26,15 @@ def help_professional(unit: Unit, professional: Professional) -> None:
     )
 
 
-def professional_text(unit: Unit, professional: Professional) -> None:
-    """Free text from a professional: not stored; a pointer to what they can do."""
+def professional_text(
+    unit: Unit, professional: Professional, text: str, *, replied_to: int | None = None
+) -> None:
+    """Free text from a professional: a reaction to an answer (a Telegram reply to an answer
+    card, or after "Reageer"), else a pointer to what they can do. Nothing else is stored."""
+    if replied_to is not None and feedback.reply_to_card(
+        unit, professional, text, replied_message_id=replied_to
+    ):
+        return
+    if text and feedback.awaited(unit, professional, text):
+        return
     help_professional(unit, professional)

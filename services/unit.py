@@ -51,6 +51,10 @@ class Unit:
     def label(self, key: str, language: str, /, **values: Any) -> str:
         return self.content.renderer.label(key, language, **values)
 
+    def name(self, name_enc: str | None) -> str:
+        """A person's name as stored (encrypted), readable; "?" when there is none."""
+        return self.cipher.decrypt(name_enc) if name_enc else "?"
+
     def send(
         self,
         *,

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -118,6 +120,8 @@ class Professional(SQLModel, table=True):
     bound_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     unreachable_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # What the bot waits for this professional to type, if anything ("feedback:<reply id>").
+    awaiting: str | None = Field(default=None, max_length=120)
 
 
 class Client(SQLModel, table=True):
@@ -148,6 +152,10 @@ class Client(SQLModel, table=True):
     # The professional said "yes, that is them" for this Telegram account. A link can be
     # forwarded: until then, nothing the client answers is shown to the professional.
     confirmed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The professional can switch nudges off for one client (they see them face to face).
+    nudges_enabled: bool = Field(
+        default=True, sa_column=Column(Boolean(), nullable=False, server_default=true())
+    )
 
 
 class Traject(SQLModel, table=True):
@@ -275,6 +283,31 @@ class Question(SQLModel, table=True):
     asked_at: datetime = Field(sa_column=_utc())
     answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     answer_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+
+
+class Meeting(SQLModel, table=True):
+    """A face-to-face (or video) meeting with a client that was held: "since the last meeting"
+    starts here."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_client_held", "client_id", "held_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    held_at: datetime = Field(sa_column=_utc())
+
+
+class Feedback(SQLModel, table=True):
+    """A professional's short reaction to one of a client's answers, sent to the client."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reply_id: int = Field(sa_column=_fk("reply.id"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    text_enc: str = Field(sa_column=Column(Text(), nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
 
 
 class OutboxMessage(SQLModel, table=True):

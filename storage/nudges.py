@@ -59,6 +59,7 @@ def due_nudges(*, session: Session, now: datetime, limit: int = 5000) -> list[Du
             _traject.c.next_nudge_at.is_not(None),
             _traject.c.next_nudge_at <= now,
             _client.c.status == ClientStatus.ACTIVE,
+            _client.c.nudges_enabled.is_(True),
             _client.c.unreachable_since.is_(None),
             or_(_client.c.paused_until.is_(None), _client.c.paused_until <= now),
         )

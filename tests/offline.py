@@ -115,7 +115,9 @@ def make_text_update(
     from_user: dict[str, Any] | None = None,
     update_id: int | None = None,
     chat: dict[str, Any] | None = None,
+    reply_to: int | None = None,
 ) -> dict[str, Any]:
+    """A text message; `reply_to`: the id of the bot's message it replies to."""
     sender = from_user or user()
     message: dict[str, Any] = {
         "message_id": next(_update_ids),
@@ -127,6 +129,14 @@ def make_text_update(
     if text.startswith("/"):
         command = text.split()[0]
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    if reply_to is not None:
+        message["reply_to_message"] = {
+            "message_id": reply_to,
+            "date": message["date"],
+            "chat": message["chat"],
+            "from": BOT_USER,
+            "text": "an earlier message of the bot",
+        }
     return {"update_id": update_id or next(_update_ids), "message": message}
 
 

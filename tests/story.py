@@ -26,9 +26,11 @@ class Story:
         self.app, self.request, self.clock = app, request, clock
         self.seen = 0
 
-    async def say(self, who: dict[str, Any], text: str) -> list[Call]:
+    async def say(
+        self, who: dict[str, Any], text: str, *, reply_to: int | None = None
+    ) -> list[Call]:
         await self.app.process_update(
-            Update.de_json(make_text_update(text, from_user=who), self.app.bot)
+            Update.de_json(make_text_update(text, from_user=who, reply_to=reply_to), self.app.bot)
         )
         return await self.flush()
 

@@ -17,7 +17,16 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import clients, greeting, invites, journey, onboarding, professionals, reachability
+from services import (
+    caseload,
+    clients,
+    greeting,
+    invites,
+    journey,
+    onboarding,
+    professionals,
+    reachability,
+)
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -118,6 +127,7 @@ def _professionals_only(action: Callable[[Unit, Professional], None]) -> Handler
 
 new_invite = _professionals_only(invites.new_invite)  # /nieuw
 open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
+overview = _professionals_only(caseload.show)  # /overzicht
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -130,11 +140,15 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     written = message.text if message is not None and message.text else ""
 
+    replied = message.reply_to_message if message is not None else None
+
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Client):
             clients.free_text(unit, who, written)
         elif isinstance(who, Professional):
-            professionals.professional_text(unit, who)
+            professionals.professional_text(
+                unit, who, written, replied_to=replied.message_id if replied else None
+            )
         else:
             log.info("a person we do not know wrote %d characters; not stored", len(written))
             greeting.answer_stranger_text(unit, person, written, organisation=rt.organisation_name)
@@ -161,7 +175,7 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(who, Client):
             clients.media(unit, who, kind=kind, caption=caption, content=content)
         elif isinstance(who, Professional):
-            professionals.professional_text(unit, who)
+            professionals.professional_text(unit, who, "")
         else:
             greeting.answer_stranger_text(
                 unit, person, caption or "", organisation=rt.organisation_name

@@ -11,7 +11,16 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime
-from services import checkins, clients, greeting, invites, journey, onboarding
+from services import (
+    checkins,
+    client_page,
+    clients,
+    feedback,
+    greeting,
+    invites,
+    journey,
+    onboarding,
+)
 from services.callbacks import unpack
 from services.people import Person
 from services.unit import Unit
@@ -41,6 +50,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 invites.choose_client(unit, who, callback, bot_username=bot_username)
             else:
                 invites.choose_role(unit, who, callback)
+        elif callback is not None and isinstance(who, Professional) and action == "cl":
+            defaults = rt.settings.defaults
+            quiet = (defaults.quiet_hours_start, defaults.quiet_hours_end)
+            client_page.route(unit, who, callback, quiet=quiet)
         elif callback is not None and isinstance(who, Professional) and action in PRO_ACTIONS:
             PRO_ACTIONS[action](unit, who, callback)
         else:
@@ -61,4 +74,5 @@ CLIENT_ACTIONS = {
 PRO_ACTIONS = {
     "iv": invites.withdraw,
     "cf": invites.confirm,
+    "fb": feedback.route,
 }

@@ -49,8 +49,11 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
         if unit is None or person is None or not in_private_chat(update):
             return
         who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
-        if isinstance(who, Client) and not _plain_text(update):
-            clients.interrupt(who)
+        if not _plain_text(update):  # a command or a button: whatever was asked is dropped
+            if isinstance(who, Client):
+                clients.interrupt(who)
+            elif isinstance(who, Professional):
+                who.awaiting = None
         work(rt, unit, person, who)
 
 

@@ -1,0 +1,62 @@
+"""Check-in scores over time as a small chart (matplotlib, no screen needed).
+
+matplotlib is imported when a chart is asked for, not when the bot starts: it costs a second
+and 30 MB, and most processes never draw.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from storage.client_page import Score
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int], *, low: int = 0, high: int = 10) -> str:
+    """Scores as a row of block characters, for a text message (a digest, a page)."""
+    span = max(high - low, 1)
+    return "".join(
+        SPARKS[min(len(SPARKS) - 1, max(0, round((v - low) / span * (len(SPARKS) - 1))))]
+        for v in values
+    )
+
+
+def by_item(scores: Sequence[Score]) -> dict[tuple[str | None, str], list[Score]]:
+    """Scores per (check-in step, question), each in time order."""
+    grouped: dict[tuple[str | None, str], list[Score]] = defaultdict(list)
+    for score in scores:
+        grouped[(score.step_key, score.item_key)].append(score)
+    return dict(grouped)
+
+
+def scores_chart(
+    series: dict[str, list[tuple[datetime, int]]], *, title: str, zone: ZoneInfo, high: int = 10
+) -> bytes:
+    """One line per question, scores over the dates they were given; a PNG."""
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 3.6), dpi=110)
+    axes = figure.subplots()
+    for label, points in series.items():
+        axes.plot(  # matplotlib plots datetimes; its type hints only say numbers
+            [at.astimezone(zone) for at, _ in points],  # type: ignore[arg-type]
+            [value for _, value in points],
+            marker="o",
+            label=label,
+        )
+    axes.set_ylim(-0.3, high + 0.3)
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.xaxis.set_major_formatter(DateFormatter("%d-%m", tz=zone))  # type: ignore[no-untyped-call]
+    if len(series) > 1:
+        axes.legend(fontsize="small", loc="lower left")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""The professional's workspace, offline: /overzicht sorted by need, a client's page with its
+buttons (answers and reactions, chart, nudge now, nudges off, meeting held), feedback by
+button and by Telegram reply, and nobody seeing another professional's client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.app import runtime_of
+from storage.db import session_scope
+from storage.models import (
+    AuditEntry,
+    Client,
+    ClientStatus,
+    Feedback,
+    Meeting,
+    OutboxMessage,
+    Question,
+    Reply,
+    Traject,
+    TrajectStatus,
+)
+from tests.factories import make_client, make_professional, make_traject
+from tests.offline import Call, user
+from tests.story import PRO, PUPIL, Story, onboarded, texts
+
+OTHER = user(5002, "Daan")  # another professional, with a client of his own
+
+
+def sent_to(calls: list[Call], chat: int, method: str = "sendMessage") -> list[Call]:
+    return [c for c in calls if c.method == method and c.params.get("chat_id") == chat]
+
+
+def audited(story: Story, action: str) -> list[int | None]:
+    with session_scope(runtime_of(story.app).engine) as session:
+        return list(
+            session.execute(
+                select(AuditEntry.subject_id).where(AuditEntry.action == action)  # type: ignore[arg-type]
+            ).scalars()
+        )
+
+
+async def page_of(story: Story, client_id: int = 1) -> Call:
+    [page] = sent_to(await story.press(PRO, f"cl:o:{client_id}"), 5001)
+    return page
+
+
+async def test_the_overview_puts_who_needs_attention_first(story: Story) -> None:
+    await onboarded(story)  # Sanne: active, her first step just sent
+    now = story.clock.now()
+    with session_scope(runtime_of(story.app).engine) as session:
+        mirjam = session.execute(select(Client.professional_id)).scalar_one()
+
+        def client(name: str, telegram: int, **values: object) -> int:
+            made = make_client(
+                session,
+                **{
+                    "professional_id": mirjam,
+                    "organisation_id": 1,
+                    "name_enc": runtime_of(story.app).cipher.encrypt(name),
+                    "telegram_user_id": telegram,
+                    "chat_id": telegram,
+                    "confirmed_at": now,
+                    **values,
+                },
+            )
+            return made.id or 0
+
+        crisis = client("Bram", 8001)
+        session.add(Reply(client_id=crisis, kind="crisis", created_at=now - timedelta(days=1)))
+        client("Noor", 8002, confirmed_at=None)
+        stalled = client("Lotte", 8003)
+        make_traject(session, client_id=stalled, step_sent_at=now - timedelta(days=6))
+        nudged = client("Daan", 8004)
+        make_traject(session, client_id=nudged, step_sent_at=now - timedelta(days=5), nudge_rung=1)
+        client("Ilse", 8005, unreachable_since=now - timedelta(days=2))
+        asked = client("Finn", 8006)
+        reply = Reply(client_id=asked, kind="note", created_at=now)
+        session.add(reply)
+        session.flush()
+        session.add(Question(client_id=asked, professional_id=mirjam, reply_id=reply.id or 0,
+                             asked_at=now))  # fmt: skip
+        client("Emma", 8007, paused_until=now + timedelta(days=3))
+        client("Joris", 8008, status=ClientStatus.STOPPED)
+    [overview] = sent_to(await story.say(PRO, "/overzicht"), 5001)
+    text = overview.params["text"]
+    order = [line.split("•")[1].split(":")[0].strip() for line in text.splitlines() if "•" in line]
+    assert order == ["Bram", "Noor", "Lotte", "Daan", "Ilse", "Finn", "Emma", "Sanne", "Joris"]
+    assert "Lotte: staat 6 dagen stil" in text
+    assert "Daan: reageert niet op het duwtje (5 dagen)" in text
+    assert "Finn: 1 open vraag" in text and "Emma: pauze tot" in text
+    assert [label for label, _ in story.buttons(overview)][:2] == ["Bram", "Noor"]
+
+
+async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    await story.say(PUPIL, "Ik vond het spannend")
+    page = await page_of(story)
+    text = page.params["text"]
+    assert "<b>Sanne</b> · Leerling · <i>Sterk in je hoofd</i>" in text
+    assert "1 van 11 stappen" in text and "Nog geen gesprek gemarkeerd" in text
+    assert "Spanning voor school</i>: ✔ gedaan" in text
+    assert "Ik vond het spannend" in text
+    labels = [label for label, _ in story.buttons(page)]
+    assert labels == [
+        "Antwoorden en reageren", "Grafiek", "Duwtje nu", "Duwtjes uit", "Gesprek gehouden",
+    ]  # fmt: skip
+    assert audited(story, "viewed_client") == [1]
+
+
+async def test_nobody_sees_another_professionals_client(story: Story) -> None:
+    await onboarded(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        daan = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+        make_client(
+            session,
+            professional_id=daan.id,
+            organisation_id=daan.organisation_id,
+            telegram_user_id=8100,
+            chat_id=8100,
+            confirmed_at=story.clock.now(),
+        )
+    for data in ("cl:o:1", "cl:g:1", "cl:u:1", "cl:n:1", "cl:m:1", "fb:c:1", "fb:r:1", "cl:o:x"):
+        calls = await story.press(OTHER, data)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+        assert "werkt niet meer" in calls[0].params["text"]
+    [overview] = sent_to(await story.say(OTHER, "/overzicht"), 5002)
+    assert "Sanne" not in overview.params["text"]
+    assert audited(story, "viewed_client") == []
+
+
+async def test_a_reaction_reaches_the_client_by_name_and_is_kept(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    await story.say(PUPIL, "Ik vond het spannend")
+    cards = sent_to(await story.press(PRO, "fb:c:1"), 5001)
+    assert [c.params["text"].splitlines()[1] for c in cards] == ["✔ gedaan", "Ik vond het spannend"]
+    react = dict(story.buttons(cards[1]))["Reageer"]
+    [ask] = sent_to(await story.press(PRO, react), 5001)
+    assert "Typ je reactie" in ask.params["text"]
+    calls = await story.say(PRO, "Knap dat je dit deelt!")
+    [to_sanne] = texts(calls, chat=7001)
+    assert (
+        "<b>Mirjam</b> reageert op je antwoord" in to_sanne and "Knap dat je dit deelt!" in to_sanne
+    )
+    assert "Verstuurd aan Sanne." in texts(calls, chat=5001)
+    # A Telegram reply to the other card is a reaction too, without any button.
+    with session_scope(runtime_of(story.app).engine) as session:
+        card_message = (
+            session.execute(
+                select(OutboxMessage.telegram_message_id)
+                .where(
+                    OutboxMessage.idempotency_key.like("card:%"),  # type: ignore[attr-defined]
+                )
+                .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+            )
+            .scalars()
+            .first()
+        )
+    calls = await story.say(PRO, "Goed gedaan", reply_to=card_message)
+    assert any("Goed gedaan" in t for t in texts(calls, chat=7001))
+    with session_scope(runtime_of(story.app).engine) as session:
+        kept = session.execute(select(Feedback.text_enc)).scalars().all()
+    assert len(kept) == 2 and not any("Goed" in k or "Knap" in k for k in kept)  # encrypted
+    assert audited(story, "gave_feedback") == [1, 1]
+    # Text that is no reaction (nothing asked, no reply) still only gets the help.
+    [help_text] = texts(await story.say(PRO, "hallo"), chat=5001)
+    assert "/nieuw" in help_text
+
+
+async def test_nudges_off_stop_the_sweep_and_nudge_now_pushes(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])  # step 2 on Thursday
+    calls = await story.press(PRO, "cl:n:1")
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [
+        "Duwtjes staan nu uit."
+    ]
+    [page] = sent_to(calls, 5001)
+    assert "Duwtjes aan" in dict(story.buttons(page))
+    story.clock.advance(timedelta(days=3, hours=7))
+    await story.tick()  # step 2 arrives
+    story.clock.advance(timedelta(days=4))
+    assert not any("Ik ga verder" in dict(story.buttons(c)) for c in await story.tick())
+    calls = await story.press(PRO, "cl:u:1")
+    assert any("krijgt een duwtje" in t for t in texts(calls, chat=5001))
+    [nudge] = [c for c in calls if "Ik ga verder" in dict(story.buttons(c))]
+    assert nudge.params["chat_id"] == 7001
+    await story.press(PRO, "cl:n:1")  # back on
+    with session_scope(runtime_of(story.app).engine) as session:
+        assert session.get_one(Client, 1).nudges_enabled
+    assert audited(story, "nudges_off") == [1] and audited(story, "nudges_on") == [1]
+
+
+async def test_a_meeting_held_starts_the_page_anew(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    calls = await story.press(PRO, "cl:m:1")
+    assert any("je sprak Sanne vandaag" in t for t in texts(calls, chat=5001))
+    story.clock.advance(timedelta(hours=1))
+    page = (await page_of(story)).params["text"]
+    assert "Laatste gesprek:" in page and "Nog geen antwoorden sinds het gesprek" in page
+    assert story.rows(Meeting) == 1
+
+
+async def test_the_chart_of_check_in_scores_is_a_picture(story: Story) -> None:
+    await onboarded(story, line="intake")
+    with session_scope(runtime_of(story.app).engine) as session:
+        traject = session.execute(select(Traject)).scalar_one()
+        step = traject.step_key
+        for day, value in enumerate((4, 6, 7)):
+            session.add(Reply(client_id=1, traject_id=traject.id, step_key=step, item_key="lichaam",
+                              kind="checkin", value=str(value),
+                              created_at=story.clock.now() + timedelta(days=day)))  # fmt: skip
+    [photo] = sent_to(await story.press(PRO, "cl:g:1"), 5001, "sendPhoto")
+    assert photo.params["photo_bytes"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "check-ins van Sanne" in photo.params["caption"]
+    page = (await page_of(story)).params["text"]
+    assert "Check-ins" in page and " 7" in page
+    assert audited(story, "viewed_chart") == [1]
+
+
+async def test_an_unconfirmed_clients_page_shows_nothing_but_the_question(story: Story) -> None:
+    await onboarded(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.get_one(Client, 1).confirmed_at = None
+        traject = session.execute(select(Traject)).scalar_one()
+        traject.status = TrajectStatus.ACTIVE
+    await story.say(PUPIL, "Iets persoonlijks")
+    page = await page_of(story)
+    assert "Iets persoonlijks" not in page.params["text"]
+    assert "cf:y:1" in dict(story.buttons(page)).values()
+    [none] = sent_to(await story.press(PRO, "fb:c:1"), 5001)
+    assert "nog geen antwoorden" in none.params["text"]
