@@ -110,6 +110,7 @@ def build_application(
         ("nieuw", basics.new_invite),
         ("uitnodigingen", basics.open_invites),
         ("overzicht", basics.overview),
+        ("samenvatting", basics.digest_settings),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

@@ -117,9 +117,13 @@ def professional_list(
     table = Table("id", "name", "organisation", "joined", "revoked", "clients")
     for row in rows:
         table.add_row(
-            str(row.id), row.name, row.organisation, _yes(row.bound), _yes(row.revoked),
+            str(row.id),
+            row.name,
+            row.organisation,
+            _yes(row.bound),
+            _yes(row.revoked),
             str(row.clients),
-        )  # fmt: skip
+        )
     out.print(table)
 
 

@@ -42,6 +42,7 @@ COMMANDS = (
     "nieuw",
     "uitnodigingen",
     "overzicht",
+    "samenvatting",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

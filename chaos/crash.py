@@ -64,8 +64,12 @@ async def _run(total: int) -> Figures:
                 queued, await arrivals(control), outbox_rows(rig, "crash"), excused=excused
             )
         rig.close()
-    figures |= {"kills": kills, "in_flight_at_kills": len(excused), "settled": settled,
-                "clean_exit": exit_code == 0}  # fmt: skip
+    figures |= {
+        "kills": kills,
+        "in_flight_at_kills": len(excused),
+        "settled": settled,
+        "clean_exit": exit_code == 0,
+    }
     figures["met"] = (
         figures["lost"] == 0
         and figures["duplicated_not_in_flight"] == 0

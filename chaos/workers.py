@@ -56,8 +56,14 @@ def run(quick: bool) -> Figures:
             "(postgresql+psycopg://user@host/postgres); it makes and drops a database there"
         )
     with scratch_database(server, "duwtje_chaos") as url:
-        return asyncio.run(_run(url, total=200 if quick else 1000, nudged=50 if quick else 200,
-                                lease_seconds=6 if quick else 20))  # fmt: skip
+        return asyncio.run(
+            _run(
+                url,
+                total=200 if quick else 1000,
+                nudged=50 if quick else 200,
+                lease_seconds=6 if quick else 20,
+            )
+        )
 
 
 async def _run(url: str, *, total: int, nudged: int, lease_seconds: float) -> Figures:
@@ -67,11 +73,13 @@ async def _run(url: str, *, total: int, nudged: int, lease_seconds: float) -> Fi
         SandboxThread(strict=True, latency=ROUND_TRIP) as sandbox,
     ):
         rig = Rig(
-            Path(folder), sandbox.url, database_url=url,
+            Path(folder),
+            sandbox.url,
+            database_url=url,
             jobs={"lease_seconds": lease_seconds, "sweep_seconds": 1.0},
             # No quiet hours: the nudges must go whatever the hour this runs at.
             defaults={"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"},
-        )  # fmt: skip
+        )
         async with SandboxClient(sandbox.url) as control:
             _, people = await rig.people(control, total)
             queued = queue_fanout(rig, people, "workers", now=now)

@@ -102,6 +102,9 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "nudged_now",
         "chart_caption",
         "chart_none",
+        "meeting_ask",
+        "meeting_planned",
+        "digest_settings",
     }
 )
 # Templates of messages that come unasked and may light up a locked phone.

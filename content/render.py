@@ -68,6 +68,9 @@ class Renderer:
             names.update(path.stem for path in folder.glob("*.html"))
         return sorted(names)
 
+    def has_label(self, key: str, language: str) -> bool:
+        return key in self._labels[_language(language)]
+
     def label_keys(self, language: str) -> list[str]:
         return sorted(self._labels[_language(language)])
 

@@ -171,3 +171,31 @@ def clip(text: str, units: int) -> str:
         kept.append(char)
         used += size
     return "".join(kept) + "…"
+
+
+def visible_length(text: str) -> int:
+    """How long `text` (Telegram HTML) is as Telegram counts it: after parsing, in UTF-16."""
+    return utf16_length(check_html(text)[1])
+
+
+def split_message(text: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`text` in parts that each fit one message, cut where a reader would pause: between
+    sections (a blank line), else between lines. Tags never span a line in our templates, so
+    every part is valid HTML on its own; a single line longer than `limit` is clipped."""
+    if visible_length(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for section in text.split("\n\n"):
+        for piece in [section] if visible_length(section) <= limit else section.split("\n"):
+            joiner = "\n\n" if piece is section else "\n"
+            candidate = f"{current}{joiner}{piece}" if current else piece
+            if visible_length(candidate) <= limit:
+                current = candidate
+                continue
+            if current:
+                parts.append(current)
+            current = piece if visible_length(piece) <= limit else clip(piece, limit)
+    if current:
+        parts.append(current)
+    return parts

@@ -108,9 +108,14 @@ def add_organisation(
     session.add(organisation)
     session.flush()
     session.add(
-        AuditEntry(at=now, actor_kind="administrator", action="added_organisation",
-                   subject_kind="organisation", subject_id=organisation.id)
-    )  # fmt: skip
+        AuditEntry(
+            at=now,
+            actor_kind="administrator",
+            action="added_organisation",
+            subject_kind="organisation",
+            subject_id=organisation.id,
+        )
+    )
     return organisation
 
 
@@ -204,12 +209,22 @@ def revoke_professional(
         assert successor is not None
         client.professional_id = successor.id or 0
         session.add(
-            AuditEntry(at=now, actor_kind="administrator", action="transferred_client",
-                       subject_kind="client", subject_id=client.id,
-                       detail=f"from professional {professional_id} to {successor.id}")
-        )  # fmt: skip
+            AuditEntry(
+                at=now,
+                actor_kind="administrator",
+                action="transferred_client",
+                subject_kind="client",
+                subject_id=client.id,
+                detail=f"from professional {professional_id} to {successor.id}",
+            )
+        )
     session.add(
-        AuditEntry(at=now, actor_kind="administrator", action="revoked_professional",
-                   subject_kind="professional", subject_id=professional_id)
-    )  # fmt: skip
+        AuditEntry(
+            at=now,
+            actor_kind="administrator",
+            action="revoked_professional",
+            subject_kind="professional",
+            subject_id=professional_id,
+        )
+    )
     return professional, len(caseload)

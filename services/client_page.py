@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from content.lines import Step
 from content.telegram_text import clip
-from services import caseload, charts, steps, trajecten
+from services import caseload, charts, meetings, steps, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -25,7 +25,7 @@ from services.nudges import nudge_from_professional
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
-from storage.models import Client, Meeting, Organisation, Professional, RecipientKind, Traject
+from storage.models import Client, Organisation, Professional, RecipientKind, Traject
 
 ANSWER_CLIP = 160  # characters of an answer on the page; the cards show it whole
 
@@ -53,14 +53,20 @@ def show(unit: Unit, professional: Professional, client: Client) -> None:
     language = professional.language
     zone = _zone(unit, professional)
     name = unit.name(client.name_enc)
-    audit(unit, actor=("professional", professional.id), action="viewed_client",
-          subject=("client", client.id))  # fmt: skip
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="viewed_client",
+        subject=("client", client.id),
+    )
     if client.confirmed_at is None:
         to_professional(
-            unit, professional, kind="client_page",
+            unit,
+            professional,
+            kind="client_page",
             text=unit.render("client_page", language, name=name, unconfirmed=True, **_empty()),
             buttons=confirm_buttons(unit, client, language, name),
-        )  # fmt: skip
+        )
         return
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
     traject = traject_of(unit, client)
@@ -105,16 +111,27 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
                 Button(unit.label("page.nudge_now", language), data=pack("cl", "u", cid)),
                 Button(unit.label(switch, language), data=pack("cl", "n", cid)),
             ],
-            [Button(unit.label("page.meeting_held", language), data=pack("cl", "m", cid))],
+            [
+                Button(unit.label("page.plan_meeting", language), data=pack("cl", "p", cid)),
+                Button(unit.label("page.meeting_held", language), data=pack("cl", "m", cid)),
+            ],
         ]
     )
 
 
 def _empty() -> dict[str, object]:
     return {
-        "role": "", "line": "", "done": 0, "total": 0, "bar": "", "state": "",
-        "last_meeting": "", "answers": [], "scores": [], "nudges": 0,
-    }  # fmt: skip
+        "role": "",
+        "line": "",
+        "done": 0,
+        "total": 0,
+        "bar": "",
+        "state": "",
+        "last_meeting": "",
+        "answers": [],
+        "scores": [],
+        "nudges": 0,
+    }
 
 
 def _zone(unit: Unit, professional: Professional) -> ZoneInfo:
@@ -222,8 +239,9 @@ def chart(unit: Unit, professional: Professional, callback: Callback) -> None:
     traject = traject_of(unit, client)
     scores = queries.scores(session=unit.session, client_id=client.id or 0)
     if client.confirmed_at is None or not scores:
-        to_professional(unit, professional, kind="chart",
-                        text=unit.render("chart_none", language, name=name))  # fmt: skip
+        to_professional(
+            unit, professional, kind="chart", text=unit.render("chart_none", language, name=name)
+        )
         return
     series = {
         clip(_item(unit, traject, step_key, item_key, language)[0], 40): [
@@ -232,11 +250,16 @@ def chart(unit: Unit, professional: Professional, callback: Callback) -> None:
         for (step_key, item_key), found in charts.by_item(scores).items()
     }
     picture = charts.scores_chart(
-        series, title=unit.label("page.chart_title", language, name=name),
+        series,
+        title=unit.label("page.chart_title", language, name=name),
         zone=_zone(unit, professional),
-    )  # fmt: skip
-    audit(unit, actor=("professional", professional.id), action="viewed_chart",
-          subject=("client", client.id))  # fmt: skip
+    )
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="viewed_chart",
+        subject=("client", client.id),
+    )
     unit.send(
         chat_id=professional.chat_id or 0,
         recipient_kind=RecipientKind.PROFESSIONAL,
@@ -256,12 +279,16 @@ def switch_nudges(unit: Unit, professional: Professional, callback: Callback) ->
     client.nudges_enabled = not client.nudges_enabled
     language = professional.language
     unit.answer_callback(
-        unit.label("page.nudges_now_on" if client.nudges_enabled else "page.nudges_now_off",
-                   language)
-    )  # fmt: skip
-    audit(unit, actor=("professional", professional.id),
-          action="nudges_on" if client.nudges_enabled else "nudges_off",
-          subject=("client", client.id))  # fmt: skip
+        unit.label(
+            "page.nudges_now_on" if client.nudges_enabled else "page.nudges_now_off", language
+        )
+    )
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="nudges_on" if client.nudges_enabled else "nudges_off",
+        subject=("client", client.id),
+    )
     show(unit, professional, client)
 
 
@@ -277,25 +304,27 @@ def nudge_now(
     queued = nudge_from_professional(unit, client, quiet_start=quiet[0], quiet_end=quiet[1])
     unit.answer_callback()
     to_professional(
-        unit, professional, kind="nudged_now",
+        unit,
+        professional,
+        kind="nudged_now",
         text=unit.render("nudged_now", language, name=name, sent=queued),
-    )  # fmt: skip
+    )
 
 
 def meeting_held(unit: Unit, professional: Professional, callback: Callback) -> None:
     client = own_client(unit, professional, callback)
     if client is None:
         return
-    unit.session.add(
-        Meeting(client_id=client.id or 0, professional_id=professional.id or 0, held_at=unit.now)
-    )
-    audit(unit, actor=("professional", professional.id), action="meeting_held",
-          subject=("client", client.id))  # fmt: skip
     unit.answer_callback()
-    to_professional(
-        unit, professional, kind="meeting_held",
-        text=unit.render("meeting_held", professional.language, name=unit.name(client.name_enc)),
-    )  # fmt: skip
+    meetings.mark_held(unit, professional, client)
+
+
+def plan_meeting(unit: Unit, professional: Professional, callback: Callback) -> None:
+    client = own_client(unit, professional, callback)
+    if client is None:
+        return
+    unit.answer_callback()
+    meetings.ask_when(unit, professional, client)
 
 
 def route(
@@ -311,6 +340,7 @@ def route(
         "g": chart,
         "n": switch_nudges,
         "m": meeting_held,
+        "p": plan_meeting,
     }
     action = actions.get(what or "")
     if action is None:

@@ -1,32 +1,45 @@
 """The professional's digest: so "check blended" no longer depends on memory.
 
-Thin for now (see issue "The professional's workspace"): on weekdays at the professional's
-digest time, one message with the new answers per client, who was nudged without result, and
-open questions. Quiet days send nothing.
+At the professional's chosen time (default 08:30 on working days, or once a week), and only
+when there is something: answers to read (how many, and when the newest came; the answers
+themselves open on the client's page), who is stalled or not responding to a nudge, open
+questions (the longest waiting first), meetings coming up, each client's check-ins as a small
+trend line, who cannot be reached, who is still to be confirmed, and messages that may not have
+arrived. One message, cut into parts only where it would not fit, with a button for each client
+named. Everything is counted in SQL (storage/digests.py, storage/caseload.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from content.telegram_text import split_message
 from reminders.localtime import local_date, next_occurrence, parse_clock
+from services import caseload, charts
+from services.callbacks import pack
+from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import digests
 from storage.models import Organisation, OutboxStatus, Professional
 from storage.outbox import PRIORITY_BULK
 
+MEETINGS_AHEAD = timedelta(days=7)
+BUTTONS = 24  # clients to open from the digest, at most
+
 
 def next_digest_at(
     after: datetime, professional: Professional, organisation: Organisation
 ) -> datetime:
-    return next_occurrence(
-        after,
-        parse_clock(professional.digest_time),
-        ZoneInfo(organisation.time_zone),
-        weekdays_only=True,
-    )
+    zone = ZoneInfo(organisation.time_zone)
+    at = parse_clock(professional.digest_time)
+    if professional.digest_day is None:
+        return next_occurrence(after, at, zone, weekdays_only=True)
+    moment = next_occurrence(after, at, zone)
+    while local_date(moment, zone).weekday() != professional.digest_day:
+        moment = next_occurrence(moment, at, zone)
+    return moment
 
 
 def send_due_digests(unit: Unit) -> int:
@@ -43,33 +56,101 @@ def send_due_digests(unit: Unit) -> int:
 
 
 def _send_digest(unit: Unit, professional: Professional, organisation: Organisation) -> bool:
+    values, named = gather(unit, professional, ZoneInfo(organisation.time_zone))
+    if not any(values[section] for section in SECTIONS):
+        return False
+    day = local_date(unit.now, ZoneInfo(organisation.time_zone))
+    parts = split_message(unit.render("digest", professional.language, **values))
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        to_professional(
+            unit,
+            professional,
+            kind="digest",
+            priority=PRIORITY_BULK,
+            key=f"digest:{professional.id}:{day.isoformat()}:{number}",
+            text=part,
+            buttons=_open_buttons(named) if last else (),
+        )
+    return True
+
+
+# Sections that make a digest worth sending (check-in trends alone do not).
+SECTIONS = (
+    "active",
+    "stalled",
+    "not_responding",
+    "questions",
+    "meetings",
+    "unreachable",
+    "in_doubt",
+    "not_sent",
+    "to_confirm",
+)
+
+
+def gather(
+    unit: Unit, professional: Professional, zone: ZoneInfo
+) -> tuple[dict[str, object], dict[int, str]]:
+    """The digest's values, and the clients it names (id -> name) for the buttons."""
     assert professional.id is not None
+    named: dict[int, str] = {}
+
+    def name(client_id: int, name_enc: str | None) -> str:
+        named[client_id] = found = unit.name(name_enc)
+        return found
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%d-%m %H:%M")
+
     active = [
         {
-            "name": _name(unit, row.name_enc),
+            "name": name(row.client_id, row.name_enc),
             "answers": row.answers,
             "messages": row.messages,
             "crisis": row.crisis,
+            "newest": when(row.newest) if row.newest else "",
         }
         for row in digests.activity_since(
             session=unit.session, professional_id=professional.id, since=professional.last_digest_at
         )
     ]
-    zone = ZoneInfo(organisation.time_zone)
-    waiting = [
+    cases = caseload.cases(unit, professional)
+
+    def of(state: caseload.State) -> list[dict[str, object]]:
+        return [
+            {"name": name(c.row.client_id, c.row.name_enc), "days": c.days}
+            for c in cases
+            if c.state == state
+        ]
+
+    unreachable = [
         {
-            "name": _name(unit, row.name_enc),
-            "nudges": row.nudges,
-            "since": row.waiting_since.astimezone(zone).strftime("%d-%m")
-            if row.waiting_since
-            else "",
+            "name": name(c.row.client_id, c.row.name_enc),
+            "since": c.row.unreachable_since.astimezone(zone).strftime("%d-%m"),
         }
-        for row in digests.stalled(session=unit.session, professional_id=professional.id)
+        for c in cases
+        if c.row.unreachable_since is not None  # whatever else is going on with them
     ]
-    questions = digests.open_questions(session=unit.session, professional_id=professional.id)
-    gone = [
-        {"name": _name(unit, row.name_enc), "since": row.since.astimezone(zone).strftime("%d-%m")}
-        for row in digests.unreachable(session=unit.session, professional_id=professional.id)
+    questions = [
+        {
+            "name": name(q.client_id, q.name_enc),
+            "days": (local_date(unit.now, zone) - local_date(q.asked_at, zone)).days,
+        }
+        for q in digests.open_question_list(session=unit.session, professional_id=professional.id)
+    ]
+    meetings = [
+        {"name": name(m.client_id, m.name_enc), "when": when(m.planned_for)}
+        for m in digests.coming_meetings(
+            session=unit.session,
+            professional_id=professional.id,
+            now=unit.now,
+            until=unit.now + MEETINGS_AHEAD,
+        )
+    ]
+    trends = [
+        {"name": unit.name(s.name_enc), "spark": charts.sparkline(s.values), "last": s.values[-1]}
+        for s in digests.recent_scores(session=unit.session, professional_id=professional.id)
     ]
     troubled = digests.in_doubt(
         session=unit.session, professional_id=professional.id, since=professional.last_digest_at
@@ -77,43 +158,37 @@ def _send_digest(unit: Unit, professional: Professional, organisation: Organisat
     doubt, not_sent = (
         [
             {
-                "name": _name(unit, row.name_enc) if row.name_enc else "",
-                "kind": row.kind,
-                "when": row.created_at.astimezone(zone).strftime("%d-%m %H:%M"),
+                "name": unit.name(row.name_enc) if row.name_enc else "",
+                "kind": unit.label(f"kinds.{row.kind}", professional.language)
+                if unit.content.renderer.has_label(f"kinds.{row.kind}", professional.language)
+                else row.kind,
+                "when": when(row.created_at),
             }
             for row in troubled
             if row.status == status
         ]
         for status in (OutboxStatus.UNKNOWN, OutboxStatus.FAILED)
     )
-    unconfirmed = [
-        _name(unit, name_enc)
-        for name_enc in digests.to_confirm(session=unit.session, professional_id=professional.id)
+    values: dict[str, object] = {
+        "name": professional.name,
+        "date": local_date(unit.now, zone).strftime("%d-%m-%Y"),
+        "active": active,
+        "stalled": of(caseload.State.STALLED),
+        "not_responding": of(caseload.State.NOT_RESPONDING),
+        "questions": questions,
+        "meetings": meetings,
+        "trends": trends,
+        "unreachable": unreachable,
+        "in_doubt": doubt,
+        "not_sent": not_sent,
+        "to_confirm": [name(c.row.client_id, c.row.name_enc) for c in cases if not c.row.confirmed],
+    }
+    return values, named
+
+
+def _open_buttons(named: dict[int, str]) -> Keyboard:
+    buttons = [
+        Button(label[:30], data=pack("cl", "o", client_id))
+        for client_id, label in list(named.items())[:BUTTONS]
     ]
-    if not (active or waiting or questions or gone or doubt or not_sent or unconfirmed):
-        return False
-    day = local_date(unit.now, zone)
-    return to_professional(
-        unit,
-        professional,
-        kind="digest",
-        priority=PRIORITY_BULK,
-        key=f"digest:{professional.id}:{day.isoformat()}",
-        text=unit.render(
-            "digest",
-            professional.language,
-            name=professional.name,
-            active=active,
-            waiting=waiting,
-            questions=questions,
-            unreachable=gone,
-            in_doubt=doubt,
-            not_sent=not_sent,
-            to_confirm=unconfirmed,
-            date=day.strftime("%d-%m-%Y"),
-        ),
-    )
-
-
-def _name(unit: Unit, name_enc: str | None) -> str:
-    return unit.cipher.decrypt(name_enc) if name_enc else "?"
+    return keyboard([buttons[i : i + 3] for i in range(0, len(buttons), 3)])

@@ -32,18 +32,30 @@ def show_cards(unit: Unit, professional: Professional, callback: Callback) -> No
     language = professional.language
     name = unit.name(client.name_enc)
     if client.confirmed_at is None:
-        to_professional(unit, professional, kind="answer_card",
-                        text=unit.render("answer_cards_none", language, name=name))  # fmt: skip
+        to_professional(
+            unit,
+            professional,
+            kind="answer_card",
+            text=unit.render("answer_cards_none", language, name=name),
+        )
         return
     traject = traject_of(unit, client)
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
     found = queries.answers_since(session=unit.session, client_id=client.id or 0, since=since)
     if not found:
-        to_professional(unit, professional, kind="answer_card",
-                        text=unit.render("answer_cards_none", language, name=name))  # fmt: skip
+        to_professional(
+            unit,
+            professional,
+            kind="answer_card",
+            text=unit.render("answer_cards_none", language, name=name),
+        )
         return
-    audit(unit, actor=("professional", professional.id), action="viewed_answers",
-          subject=("client", client.id))  # fmt: skip
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="viewed_answers",
+        subject=("client", client.id),
+    )
     for answer in found[-CARDS:]:
         step = step_of(unit, traject, answer.step_key)
         to_professional(
@@ -75,9 +87,12 @@ def ask(unit: Unit, professional: Professional, callback: Callback) -> None:
     client = unit.session.get_one(Client, reply.client_id)
     professional.awaiting = f"{AWAITING}{reply.id}"
     unit.answer_callback()
-    to_professional(unit, professional, kind="feedback_ask",
-                    text=unit.render("feedback_ask", professional.language,
-                                     name=unit.name(client.name_enc)))  # fmt: skip
+    to_professional(
+        unit,
+        professional,
+        kind="feedback_ask",
+        text=unit.render("feedback_ask", professional.language, name=unit.name(client.name_enc)),
+    )
 
 
 def awaited(unit: Unit, professional: Professional, text: str) -> bool:
@@ -136,11 +151,18 @@ def send(unit: Unit, professional: Professional, reply: Reply, text: str) -> Non
             text=text,
         ),
     )
-    audit(unit, actor=("professional", professional.id), action="gave_feedback",
-          subject=("client", client.id))  # fmt: skip
-    to_professional(unit, professional, kind="feedback_sent",
-                    text=unit.render("feedback_sent", professional.language,
-                                     name=unit.name(client.name_enc)))  # fmt: skip
+    audit(
+        unit,
+        actor=("professional", professional.id),
+        action="gave_feedback",
+        subject=("client", client.id),
+    )
+    to_professional(
+        unit,
+        professional,
+        kind="feedback_sent",
+        text=unit.render("feedback_sent", professional.language, name=unit.name(client.name_enc)),
+    )
 
 
 def _own_reply(unit: Unit, professional: Professional, reply_id: int | None) -> Reply | None:

@@ -53,9 +53,12 @@ def new_invite(unit: Unit, professional: Professional) -> None:
         [Button(unit.label("invites.new_phone", language), data=pack("nw", "r", NEW_PHONE))]
     )
     to_professional(
-        unit, professional, kind="invite", text=unit.render("invite_role", language),
+        unit,
+        professional,
+        kind="invite",
+        text=unit.render("invite_role", language),
         buttons=keyboard(rows),
-    )  # fmt: skip
+    )
 
 
 def choose_role(unit: Unit, professional: Professional, callback: Callback) -> None:
@@ -338,9 +341,12 @@ def confirm(unit: Unit, professional: Professional, callback: Callback) -> None:
         return
     # Not the person meant: undo the binding entirely, and tell them kindly.
     to_client(
-        unit, client, kind="binding_undone", text=unit.render("binding_undone", client.language),
+        unit,
+        client,
+        kind="binding_undone",
+        text=unit.render("binding_undone", client.language),
         priority=PRIORITY_PERSONAL,
-    )  # fmt: skip
+    )
     outbox.cancel_pending(
         session=unit.session,
         recipient_kind=RecipientKind.CLIENT,
@@ -354,8 +360,9 @@ def confirm(unit: Unit, professional: Professional, callback: Callback) -> None:
 
 
 def audit_binding(unit: Unit, professional: Professional, client: Client, action: str) -> None:
-    audit(unit, actor=("professional", professional.id), action=action,
-          subject=("client", client.id))  # fmt: skip
+    audit(
+        unit, actor=("professional", professional.id), action=action, subject=("client", client.id)
+    )
 
 
 def move_to_new_account(unit: Unit, client: Client, *, telegram_user_id: int, chat_id: int) -> None:

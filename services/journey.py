@@ -244,8 +244,11 @@ def typed_pause(unit: Unit, client: Client, text: str) -> None:
     pause_until(unit, client, until)
 
 
-def parse_day(text: str, *, today: date) -> date | None:
-    """ "12-4", "12-04-2027", "vakantie"... as a date in the coming three months, else None."""
+def parse_day(
+    text: str, *, today: date, allow_today: bool = False, horizon: timedelta = MAX_PAUSE
+) -> date | None:
+    """ "12-4", "12-04-2027", "vakantie"... as a date after today (or today itself, with
+    `allow_today`) and within `horizon` (three months), else None."""
     if text.strip().lower() in PAUSES:
         return today + timedelta(days=PAUSES[text.strip().lower()])
     found = _DATE.match(text)
@@ -257,11 +260,12 @@ def parse_day(text: str, *, today: date) -> date | None:
             candidate = date(int(year) + (2000 if len(year) == 2 else 0), month, day)
         else:
             candidate = date(today.year, month, day)
-            if candidate <= today:
+            if candidate < today or (candidate == today and not allow_today):
                 candidate = date(today.year + 1, month, day)
     except ValueError:
         return None
-    if not today < candidate <= today + MAX_PAUSE:
+    earliest = today if allow_today else today + timedelta(days=1)
+    if not earliest <= candidate <= today + horizon:
         return None
     return candidate
 

@@ -115,8 +115,9 @@ def _new_phone(unit: Unit, person: Person, invite: Invite) -> None:
         invites.move_to_new_account(
             unit, client, telegram_user_id=person.telegram_user_id, chat_id=person.chat_id
         )
-        audit(unit, actor=("client", client.id), action="moved_account",
-              subject=("client", client.id))  # fmt: skip
+        audit(
+            unit, actor=("client", client.id), action="moved_account", subject=("client", client.id)
+        )
         professional = unit.session.get_one(Professional, client.professional_id)
         name = _name(unit, client)
         to_professional(
@@ -124,10 +125,14 @@ def _new_phone(unit: Unit, person: Person, invite: Invite) -> None:
             professional,
             kind="client_joined",
             priority=PRIORITY_PERSONAL,
-            text=unit.render("client_new_phone", professional.language, name=name,
-                             telegram_name=person.first_name),
+            text=unit.render(
+                "client_new_phone",
+                professional.language,
+                name=name,
+                telegram_name=person.first_name,
+            ),
             buttons=invites.confirm_buttons(unit, client, professional.language, name),
-        )  # fmt: skip
+        )
     to_client(unit, client, kind="welcome", text=unit.render("new_phone_welcome", client.language))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import feedback
+from services import feedback, meetings
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -35,6 +35,8 @@ def professional_text(
         unit, professional, text, replied_message_id=replied_to
     ):
         return
-    if text and feedback.awaited(unit, professional, text):
+    if text and (
+        feedback.awaited(unit, professional, text) or meetings.awaited(unit, professional, text)
+    ):
         return
     help_professional(unit, professional)

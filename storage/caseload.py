@@ -58,9 +58,14 @@ def caseload(*, session: Session, professional_id: int, since: datetime) -> list
         .group_by(_question.c.client_id)
         .subquery()
     )
-    crisis = (
+    mine = select(_client.c.id).where(_client.c.professional_id == professional_id)
+    crisis = (  # per client through ix_reply_client_kind_created, not a scan of every reply
         select(_reply.c.client_id, func.count().label("crisis"))
-        .where(_reply.c.kind == "crisis", _reply.c.created_at > since)
+        .where(
+            _reply.c.client_id.in_(mine.scalar_subquery()),
+            _reply.c.kind == "crisis",
+            _reply.c.created_at > since,
+        )
         .group_by(_reply.c.client_id)
         .subquery()
     )

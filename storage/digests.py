@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from storage.models import (
     Client,
+    Meeting,
     OutboxMessage,
     OutboxStatus,
     Professional,
@@ -17,7 +18,6 @@ from storage.models import (
     QuestionStatus,
     Reply,
     Traject,
-    TrajectStatus,
 )
 from storage.outbox import GAVE_UP
 
@@ -27,6 +27,7 @@ _traject = Traject.__table__  # type: ignore[attr-defined]
 _question = Question.__table__  # type: ignore[attr-defined]
 _professional = Professional.__table__  # type: ignore[attr-defined]
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+_meeting = Meeting.__table__  # type: ignore[attr-defined]
 
 
 # Answers to a step or a check-in question ("checkin-done" only marks a check-in finished).
@@ -41,15 +42,28 @@ class ClientActivity:
     answers: int
     messages: int
     crisis: int
+    newest: datetime | None  # when the newest of them came
 
 
 @dataclass(frozen=True)
-class StalledClient:
+class OpenQuestion:
     client_id: int
     name_enc: str | None
-    step_key: str | None
-    waiting_since: datetime | None
-    nudges: int
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class ComingMeeting:
+    client_id: int
+    name_enc: str | None
+    planned_for: datetime
+
+
+@dataclass(frozen=True)
+class ClientScores:
+    client_id: int
+    name_enc: str | None
+    values: tuple[int, ...]  # the newest check-in scores, oldest first
 
 
 def due_professionals(*, session: Session, now: datetime, limit: int = 500) -> list[int]:
@@ -81,6 +95,7 @@ def activity_since(
             func.count(_reply.c.id).filter(_reply.c.kind.in_(ANSWER_KINDS)),
             func.count(_reply.c.id).filter(_reply.c.kind.in_(MESSAGE_KINDS)),
             func.count(_reply.c.id).filter(_reply.c.kind == "crisis"),
+            func.max(_reply.c.created_at),
         )
         .select_from(_client.join(_reply, join))
         # A client the professional has not confirmed yet may be someone else: no answers shown.
@@ -91,54 +106,79 @@ def activity_since(
     return [ClientActivity(*row) for row in rows]
 
 
-def to_confirm(*, session: Session, professional_id: int) -> list[str | None]:
-    """The encrypted names of this professional's clients who joined and are not confirmed."""
-    return list(
-        session.execute(
-            select(_client.c.name_enc)
-            .where(_client.c.professional_id == professional_id, _client.c.confirmed_at.is_(None))
-            .order_by(_client.c.created_at)
-        ).scalars()
-    )
-
-
-def stalled(*, session: Session, professional_id: int) -> list[StalledClient]:
-    """Active trajecten that were nudged and have not moved since."""
+def open_question_list(
+    *, session: Session, professional_id: int, limit: int = 20
+) -> list[OpenQuestion]:
+    """Open questions with who asked and when, the longest waiting first."""
     rows = session.execute(
-        select(
-            _client.c.id,
-            _client.c.name_enc,
-            _traject.c.step_key,
-            _traject.c.step_sent_at,
-            _traject.c.nudge_rung,
-        )
-        .select_from(_client.join(_traject, _traject.c.client_id == _client.c.id))
+        select(_question.c.client_id, _client.c.name_enc, _question.c.asked_at)
+        .select_from(_question.join(_client, _client.c.id == _question.c.client_id))
         .where(
-            _client.c.professional_id == professional_id,
-            _traject.c.status == TrajectStatus.ACTIVE,
-            _traject.c.nudge_rung > 0,
+            _question.c.professional_id == professional_id,
+            _question.c.status == QuestionStatus.OPEN,
         )
-        .order_by(_traject.c.step_sent_at)
+        .order_by(_question.c.asked_at)
+        .limit(limit)
     ).all()
-    return [StalledClient(*row) for row in rows]
+    return [OpenQuestion(*row) for row in rows]
 
 
-def open_questions(*, session: Session, professional_id: int) -> int:
-    return int(
-        session.execute(
-            select(func.count(_question.c.id)).where(
-                _question.c.professional_id == professional_id,
-                _question.c.status == QuestionStatus.OPEN,
-            )
-        ).scalar_one()
+def coming_meetings(
+    *, session: Session, professional_id: int, now: datetime, until: datetime
+) -> list[ComingMeeting]:
+    rows = session.execute(
+        select(_meeting.c.client_id, _client.c.name_enc, _meeting.c.planned_for)
+        .select_from(_meeting.join(_client, _client.c.id == _meeting.c.client_id))
+        .where(
+            _meeting.c.professional_id == professional_id,
+            _meeting.c.held_at.is_(None),
+            _meeting.c.planned_for >= now,
+            _meeting.c.planned_for < until,
+        )
+        .order_by(_meeting.c.planned_for)
+    ).all()
+    return [ComingMeeting(*row) for row in rows]
+
+
+def recent_scores(
+    *, session: Session, professional_id: int, per_client: int = 8
+) -> list[ClientScores]:
+    """Each confirmed client's newest check-in scores (a window function ranks them per client,
+    through ix_reply_client_kind_created)."""
+    ranked = (
+        select(
+            _reply.c.client_id,
+            _reply.c.value,
+            _reply.c.created_at,
+            func.row_number()
+            .over(partition_by=_reply.c.client_id, order_by=_reply.c.created_at.desc())
+            .label("rank"),
+        )
+        .where(
+            _reply.c.client_id.in_(
+                select(_client.c.id).where(
+                    _client.c.professional_id == professional_id,
+                    _client.c.confirmed_at.is_not(None),
+                )
+            ),
+            _reply.c.kind == "checkin",
+        )
+        .subquery()
     )
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    client_id: int
-    name_enc: str | None
-    since: datetime
+    rows = session.execute(
+        select(ranked.c.client_id, _client.c.name_enc, ranked.c.value)
+        .select_from(ranked.join(_client, _client.c.id == ranked.c.client_id))
+        .where(ranked.c.rank <= per_client)
+        .order_by(ranked.c.client_id, ranked.c.created_at)
+    ).all()
+    found: dict[int, ClientScores] = {}
+    for client_id, name_enc, value in rows:
+        if value is None or not str(value).lstrip("-").isdigit():
+            continue
+        known = found.get(client_id)
+        values = (*known.values, int(value)) if known else (int(value),)
+        found[client_id] = ClientScores(client_id, name_enc, values)
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -151,18 +191,6 @@ class InDoubt:
     kind: str
     created_at: datetime
     status: str
-
-
-def unreachable(*, session: Session, professional_id: int) -> list[Unreachable]:
-    rows = session.execute(
-        select(_client.c.id, _client.c.name_enc, _client.c.unreachable_since)
-        .where(
-            _client.c.professional_id == professional_id,
-            _client.c.unreachable_since.is_not(None),
-        )
-        .order_by(_client.c.unreachable_since)
-    ).all()
-    return [Unreachable(*row) for row in rows]
 
 
 def in_doubt(

@@ -114,6 +114,7 @@ class Professional(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_column=_telegram_id())
     language: str = Field(default="nl", max_length=8)
     digest_time: str = Field(default="08:30", max_length=5)  # local "HH:MM"
+    digest_day: int | None = None  # None: every working day; 0-6: once a week, that weekday
     next_digest_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     last_digest_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
@@ -242,6 +243,8 @@ class Reply(SQLModel, table=True):
     __tablename__ = "reply"
     __table_args__ = (
         Index("ix_reply_client_created", "client_id", "created_at"),
+        # A client's check-in scores and crisis messages, for the digest and the overview.
+        Index("ix_reply_client_kind_created", "client_id", "kind", "created_at"),
         Index("ix_reply_traject_step", "traject_id", "step_key"),
     )
 
@@ -286,16 +289,20 @@ class Question(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A face-to-face (or video) meeting with a client that was held: "since the last meeting"
-    starts here."""
+    """A face-to-face (or video) meeting with a client: planned (it shows in the digest), and
+    held ("since the last meeting" starts there)."""
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_client_held", "client_id", "held_at"),)
+    __table_args__ = (
+        Index("ix_meeting_client_held", "client_id", "held_at"),
+        Index("ix_meeting_professional_planned", "professional_id", "planned_for"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(sa_column=_fk("client.id"))
     professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
-    held_at: datetime = Field(sa_column=_utc())
+    planned_for: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    held_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Feedback(SQLModel, table=True):

@@ -50,17 +50,26 @@ def run(config: Path, *args: str) -> tuple[int, str, str]:
 
 def test_organisations_are_added_and_listed(config: Path) -> None:
     code, out, _ = run(
-        config, "org", "add", "wijkteam-zuid", "--name", "Wijkteam Zuid",
-        "--privacy-contact", "privacy@zuid.nl",
-    )  # fmt: skip
+        config,
+        "org",
+        "add",
+        "wijkteam-zuid",
+        "--name",
+        "Wijkteam Zuid",
+        "--privacy-contact",
+        "privacy@zuid.nl",
+    )
     assert code == 0 and "wijkteam-zuid added" in out
     code, out, _ = run(config, "org", "list", "--json")
     listed = {row["key"]: row for row in json.loads(out)}
     assert set(listed) == {"wijkteam-noord", "wijkteam-zuid"}
     assert listed["wijkteam-zuid"] == {
-        "key": "wijkteam-zuid", "name": "Wijkteam Zuid", "privacy_contact": "privacy@zuid.nl",
-        "time_zone": "Europe/Amsterdam", "language": "nl",
-    }  # fmt: skip
+        "key": "wijkteam-zuid",
+        "name": "Wijkteam Zuid",
+        "privacy_contact": "privacy@zuid.nl",
+        "time_zone": "Europe/Amsterdam",
+        "language": "nl",
+    }
 
 
 @pytest.mark.parametrize(
@@ -91,9 +100,16 @@ def test_a_professional_invite_prints_the_link_and_writes_its_qr_code(config: Pa
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert stat.S_IMODE(picture.stat().st_mode) == 0o600
     code, out, _ = run(
-        config, "invite", "professional", "--org", "wijkteam-noord", "--name", "Daan",
-        "--qr", "daan.png",
-    )  # fmt: skip
+        config,
+        "invite",
+        "professional",
+        "--org",
+        "wijkteam-noord",
+        "--name",
+        "Daan",
+        "--qr",
+        "daan.png",
+    )
     assert code == 0 and (config.parent / "daan.png").exists()
 
 
@@ -124,9 +140,13 @@ def test_professionals_are_listed_and_revoked_with_their_clients_moved(config: P
     code, out, _ = run(config, "professional", "list", "--json")
     listed = {row["name"]: row for row in json.loads(out)}
     assert listed["Mirjam"] == {
-        "id": mirjam, "name": "Mirjam", "organisation": "wijkteam-noord", "bound": True,
-        "revoked": False, "clients": 1,
-    }  # fmt: skip
+        "id": mirjam,
+        "name": "Mirjam",
+        "organisation": "wijkteam-noord",
+        "bound": True,
+        "revoked": False,
+        "clients": 1,
+    }
     code, _, err = run(config, "professional", "revoke", str(mirjam))
     assert code == 1 and "has 1 client(s); give --transfer-to ID" in err
     code, _, err = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(mirjam))

@@ -84,7 +84,7 @@ async def test_the_digest_names_who_is_unreachable_and_what_may_not_have_arrived
     story.clock.advance(timedelta(days=1))
     [digest] = texts(await story.tick(), chat=5001)
     assert "Niet bereikbaar" in digest and "Sanne: sinds 02-03" in digest
-    assert "Misschien niet aangekomen" in digest and "crisis voor Sanne" in digest
+    assert "Misschien niet aangekomen" in digest and "de hulpnummers voor Sanne" in digest
 
 
 async def test_the_digest_names_what_the_sender_gave_up_on(story: Story) -> None:
@@ -114,5 +114,5 @@ async def test_the_digest_names_what_the_sender_gave_up_on(story: Story) -> None
     assert (row.last_error or "").startswith("transient: ")
     story.clock.advance(timedelta(days=1))
     [digest] = texts(await story.tick(), chat=5001)
-    assert "Niet verstuurd" in digest and "progress voor Sanne" in digest
+    assert "Niet verstuurd" in digest and "de voortgang voor Sanne" in digest
     assert "Niet bereikbaar" not in digest

@@ -304,8 +304,10 @@ async def test_what_is_queued_after_a_403_is_never_attempted(
     assert len(offline_request.sent()) == 1
     later = rows(offline_app)["later"]
     assert (later.status, later.attempts, later.last_error) == (
-        OutboxStatus.FAILED, 0, "recipient unreachable"
-    )  # fmt: skip
+        OutboxStatus.FAILED,
+        0,
+        "recipient unreachable",
+    )
     with session_scope(rt.engine) as session:
         session.get_one(Client, client_id).unreachable_since = None
     queue(offline_app, message("back", recipient_id=client_id))

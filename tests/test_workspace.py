@@ -80,8 +80,9 @@ async def test_the_overview_puts_who_needs_attention_first(story: Story) -> None
         reply = Reply(client_id=asked, kind="note", created_at=now)
         session.add(reply)
         session.flush()
-        session.add(Question(client_id=asked, professional_id=mirjam, reply_id=reply.id or 0,
-                             asked_at=now))  # fmt: skip
+        session.add(
+            Question(client_id=asked, professional_id=mirjam, reply_id=reply.id or 0, asked_at=now)
+        )
         client("Emma", 8007, paused_until=now + timedelta(days=3))
         client("Joris", 8008, status=ClientStatus.STOPPED)
     [overview] = sent_to(await story.say(PRO, "/overzicht"), 5001)
@@ -106,8 +107,13 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
     assert "Ik vond het spannend" in text
     labels = [label for label, _ in story.buttons(page)]
     assert labels == [
-        "Antwoorden en reageren", "Grafiek", "Duwtje nu", "Duwtjes uit", "Gesprek gehouden",
-    ]  # fmt: skip
+        "Antwoorden en reageren",
+        "Grafiek",
+        "Duwtje nu",
+        "Duwtjes uit",
+        "Gesprek plannen",
+        "Gesprek gehouden",
+    ]
     assert audited(story, "viewed_client") == [1]
 
 
@@ -211,9 +217,17 @@ async def test_the_chart_of_check_in_scores_is_a_picture(story: Story) -> None:
         traject = session.execute(select(Traject)).scalar_one()
         step = traject.step_key
         for day, value in enumerate((4, 6, 7)):
-            session.add(Reply(client_id=1, traject_id=traject.id, step_key=step, item_key="lichaam",
-                              kind="checkin", value=str(value),
-                              created_at=story.clock.now() + timedelta(days=day)))  # fmt: skip
+            session.add(
+                Reply(
+                    client_id=1,
+                    traject_id=traject.id,
+                    step_key=step,
+                    item_key="lichaam",
+                    kind="checkin",
+                    value=str(value),
+                    created_at=story.clock.now() + timedelta(days=day),
+                )
+            )
     [photo] = sent_to(await story.press(PRO, "cl:g:1"), 5001, "sendPhoto")
     assert photo.params["photo_bytes"][:8] == b"\x89PNG\r\n\x1a\n"
     assert "check-ins van Sanne" in photo.params["caption"]

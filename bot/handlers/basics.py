@@ -27,6 +27,7 @@ from services import (
     professionals,
     reachability,
 )
+from services import digest_settings as digest_settings_service
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -128,6 +129,7 @@ def _professionals_only(action: Callable[[Unit, Professional], None]) -> Handler
 new_invite = _professionals_only(invites.new_invite)  # /nieuw
 open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
 overview = _professionals_only(caseload.show)  # /overzicht
+digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

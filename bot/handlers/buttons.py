@@ -15,6 +15,7 @@ from services import (
     checkins,
     client_page,
     clients,
+    digest_settings,
     feedback,
     greeting,
     invites,
@@ -75,4 +76,5 @@ PRO_ACTIONS = {
     "iv": invites.withdraw,
     "cf": invites.confirm,
     "fb": feedback.route,
+    "dg": digest_settings.choose,
 }

@@ -22,9 +22,16 @@ class SandboxProcess:
         self, *, strict: bool = True, latency: float = 0.0, spec_path: Path | None = None
     ) -> None:
         self._command = [
-            sys.executable, "-m", "bot.cli", "sandbox", "--port", "0",
-            "--strict" if strict else "--no-strict", "--latency", str(latency),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sandbox",
+            "--port",
+            "0",
+            "--strict" if strict else "--no-strict",
+            "--latency",
+            str(latency),
+        ]
         if spec_path is not None:
             self._command += ["--spec", str(spec_path)]
         self._process: subprocess.Popen[str] | None = None

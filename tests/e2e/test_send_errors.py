@@ -60,9 +60,12 @@ async def send_one(
         await world.control.add_fault(**fault)  # type: ignore[arg-type]
     async with running_bot(world.rig.settings, SystemClock(), **bot):  # type: ignore[arg-type]
         [queued] = queue_fanout(
-            world.rig, [world.person], "row", personal_every=1 if personal else 0,
+            world.rig,
+            [world.person],
+            "row",
+            personal_every=1 if personal else 0,
             now=datetime.now(UTC),
-        )  # fmt: skip
+        )
         assert await wait_settled(world.rig, "row", within=30)
     status, attempts = outbox_rows(world.rig, "row")[queued.key]
     copies = (await arrivals(world.control))[(queued.chat_id, queued.text)]
