@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def _check_template(
     path = renderer.template_path(name, language)
     if name not in samples:
         return [Problem(path, name, f"no sample values: add [{name}] to samples.toml")]
-    problems = []
+    problems = _swallowed_newlines(path, name)
     for context in sample_contexts(samples, name):
         try:
             text = renderer.render(name, language, **context)
@@ -114,6 +115,25 @@ def _check_template(
         if name not in PROFESSIONAL_TEMPLATES:
             problems.extend(Problem(path, name, p) for p in plain_language_problems(text))
     return problems
+
+
+_ENDS_IN_BLOCK = re.compile(r"\{%-?\s*(?:endif|endfor|else|elif\b[^%]*)\s*%\}$")
+_TAG = re.compile(r"\{%.*?%\}")
+
+
+def _swallowed_newlines(path: str, name: str) -> list[Problem]:
+    """A line with text that ends in `{% endif %}` loses its newline (trim_blocks), so the
+    next line is glued to it in the message."""
+    lines = Path(path).read_text(encoding="utf-8").rstrip("\n").split("\n")
+    return [
+        Problem(
+            path,
+            f"{name}, line {number}",
+            "this line ends in a block tag, which eats its newline: end it with +%} instead",
+        )
+        for number, line in enumerate(lines[:-1], start=1)
+        if _ENDS_IN_BLOCK.search(line) and _TAG.sub("", line).strip()
+    ]
 
 
 def _check_label(renderer: Renderer, key: str, language: str, samples: Samples) -> list[Problem]:

@@ -115,3 +115,24 @@ async def onboarded(
     calls = await story.press(PUPIL, dict(story.buttons(ask))[moment])
     [first] = [c for c in calls if c.method == "sendMessage"]
     return first
+
+
+def add_client(story: Story, name: str, telegram: int, **values: Any) -> int:
+    """Another confirmed client of Mirjam's (the first professional), stored directly."""
+    from tests.factories import make_client  # here: factories import the models at once
+
+    runtime = runtime_of(story.app)
+    with session_scope(runtime.engine) as session:
+        made = make_client(
+            session,
+            **{
+                "professional_id": 1,
+                "organisation_id": 1,
+                "name_enc": runtime.cipher.encrypt(name),
+                "telegram_user_id": telegram,
+                "chat_id": telegram,
+                "confirmed_at": story.clock.now(),
+                **values,
+            },
+        )
+        return made.id or 0

@@ -288,3 +288,18 @@ def test_an_overlong_step_is_caught(extra: Path) -> None:
     write_line(extra, "mijn-lijn.toml", line)
     problems = [str(p) for p in check_content(content_dirs([extra]))]
     assert any("mijn-lijn" in p and "at most 80 per message" in p for p in problems), problems
+
+
+def test_a_line_whose_newline_a_block_tag_would_eat_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    (folder / "templates" / "nl" / "help_client.html").write_text(
+        "Hoi{% if name %} {{ name }}{% endif %}\nTot zo{% if name %}!{% endif %}\n",
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in check_content([folder])]
+    assert any(
+        "nl/help_client.html: help_client, line 1: this line ends in a block tag" in p
+        and "+%}" in p
+        for p in problems
+    ), problems
+    assert not any("help_client, line 2" in p for p in problems), "the last line has no newline"
