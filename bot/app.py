@@ -111,6 +111,7 @@ def build_application(
         ("uitnodigingen", basics.open_invites),
         ("overzicht", basics.overview),
         ("samenvatting", basics.digest_settings),
+        ("voorbereiding", basics.prepare_meeting),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

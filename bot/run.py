@@ -43,6 +43,7 @@ COMMANDS = (
     "uitnodigingen",
     "overzicht",
     "samenvatting",
+    "voorbereiding",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

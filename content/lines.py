@@ -105,6 +105,9 @@ class Step(_Model):
     title: Text
     text: Text
     question: Text | None = None  # the reflection question of an exercise, or the question asked
+    # For the professional only: what to talk about in the next meeting once this step is done
+    # (the /voorbereiding screen suggests it). Never sent to the client.
+    talk: Text | None = None
     video_url: str | None = Field(default=None, pattern=r"^https://\S+$")
     picture: str | None = Field(default=None, pattern=r"^(https://\S+|[a-z0-9_-]+\.(png|jpg))$")
     options: tuple[Option, ...] = ()

@@ -105,6 +105,8 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "meeting_ask",
         "meeting_planned",
         "digest_settings",
+        "preparation",
+        "preparation_choose",
     }
 )
 # Templates of messages that come unasked and may light up a locked phone.

@@ -51,7 +51,7 @@ def open_page(unit: Unit, professional: Professional, callback: Callback) -> Non
 
 def show(unit: Unit, professional: Professional, client: Client) -> None:
     language = professional.language
-    zone = _zone(unit, professional)
+    zone = zone_of(unit, professional)
     name = unit.name(client.name_enc)
     audit(
         unit,
@@ -84,14 +84,14 @@ def show(unit: Unit, professional: Professional, client: Client) -> None:
             name=name,
             unconfirmed=False,
             role=unit.label(f"roles.{client.role}", language),
-            line=_line_title(unit, traject, language),
+            line=line_title(unit, traject, language),
             done=progress.done if progress else 0,
             total=progress.total if progress else 0,
             bar=progress.bar() if progress else "",
             state=caseload.describe(unit, case, language, zone),
             last_meeting=since.astimezone(zone).strftime("%d-%m-%Y") if since else "",
             answers=_answers(unit, client, traject, since, language, zone),
-            scores=_score_lines(unit, client, traject, language),
+            scores=score_lines(unit, client, traject, language),
             nudges=queries.nudges_sent(session=unit.session, client_id=client.id or 0, since=since),
         ),
         buttons=page_buttons(unit, client, language),
@@ -113,6 +113,7 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
             ],
             [
                 Button(unit.label("page.plan_meeting", language), data=pack("cl", "p", cid)),
+                Button(unit.label("page.prepare", language), data=pack("vb", "v", cid)),
                 Button(unit.label("page.meeting_held", language), data=pack("cl", "m", cid)),
             ],
         ]
@@ -134,7 +135,7 @@ def _empty() -> dict[str, object]:
     }
 
 
-def _zone(unit: Unit, professional: Professional) -> ZoneInfo:
+def zone_of(unit: Unit, professional: Professional) -> ZoneInfo:
     return ZoneInfo(unit.session.get_one(Organisation, professional.organisation_id).time_zone)
 
 
@@ -147,7 +148,7 @@ def traject_of(unit: Unit, client: Client) -> Traject | None:
     return unit.session.exec(newest).first()
 
 
-def _line_title(unit: Unit, traject: Traject | None, language: str) -> str:
+def line_title(unit: Unit, traject: Traject | None, language: str) -> str:
     line = unit.content.lines.get(traject.line_key) if traject else None
     return line.title.get(language) if line else ""
 
@@ -195,7 +196,7 @@ def _answers(
     return shown
 
 
-def _score_lines(
+def score_lines(
     unit: Unit, client: Client, traject: Traject | None, language: str
 ) -> list[dict[str, str]]:
     lines = []
@@ -252,7 +253,7 @@ def chart(unit: Unit, professional: Professional, callback: Callback) -> None:
     picture = charts.scores_chart(
         series,
         title=unit.label("page.chart_title", language, name=name),
-        zone=_zone(unit, professional),
+        zone=zone_of(unit, professional),
     )
     audit(
         unit,

@@ -9,11 +9,20 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from storage.models import Meeting, OutboxMessage, OutboxStatus, RecipientKind, Reply
+from storage.models import (
+    Meeting,
+    OutboxMessage,
+    OutboxStatus,
+    Question,
+    QuestionStatus,
+    RecipientKind,
+    Reply,
+)
 
 _reply = Reply.__table__  # type: ignore[attr-defined]
 _meeting = Meeting.__table__  # type: ignore[attr-defined]
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+_question = Question.__table__  # type: ignore[attr-defined]
 
 # Replies a professional reads as an answer (a check-in score is shown as a score instead).
 SHOWN_KINDS = (
@@ -113,3 +122,32 @@ def card_reply_id(*, session: Session, chat_id: int, telegram_message_id: int) -
         return None
     part = key.split(":")[1]
     return int(part) if part.isdigit() else None
+
+
+def next_meeting(*, session: Session, client_id: int, now: datetime) -> datetime | None:
+    planned: datetime | None = session.execute(
+        select(func.min(_meeting.c.planned_for)).where(
+            _meeting.c.client_id == client_id,
+            _meeting.c.held_at.is_(None),
+            _meeting.c.planned_for >= now,
+        )
+    ).scalar_one()
+    return planned
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    asked_at: datetime
+    text_enc: str | None
+
+
+def open_questions(*, session: Session, client_id: int, limit: int = 5) -> list[AskedQuestion]:
+    """A client's open questions with their text (encrypted), the longest waiting first."""
+    rows = session.execute(
+        select(_question.c.asked_at, _reply.c.text_enc)
+        .select_from(_question.join(_reply, _reply.c.id == _question.c.reply_id))
+        .where(_question.c.client_id == client_id, _question.c.status == QuestionStatus.OPEN)
+        .order_by(_question.c.asked_at)
+        .limit(limit)
+    ).all()
+    return [AskedQuestion(*row) for row in rows]

@@ -24,7 +24,7 @@ from storage.models import (
 )
 from tests.factories import make_client, make_professional, make_traject
 from tests.offline import Call, user
-from tests.story import PRO, PUPIL, Story, onboarded, texts
+from tests.story import PRO, PUPIL, Story, add_client, onboarded, texts
 
 OTHER = user(5002, "Daan")  # another professional, with a client of his own
 
@@ -112,6 +112,7 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
         "Duwtje nu",
         "Duwtjes uit",
         "Gesprek plannen",
+        "Voorbereiden",
         "Gesprek gehouden",
     ]
     assert audited(story, "viewed_client") == [1]
@@ -129,7 +130,18 @@ async def test_nobody_sees_another_professionals_client(story: Story) -> None:
             chat_id=8100,
             confirmed_at=story.clock.now(),
         )
-    for data in ("cl:o:1", "cl:g:1", "cl:u:1", "cl:n:1", "cl:m:1", "fb:c:1", "fb:r:1", "cl:o:x"):
+    for data in (
+        "cl:o:1",
+        "cl:g:1",
+        "cl:u:1",
+        "cl:n:1",
+        "cl:m:1",
+        "cl:p:1",
+        "vb:v:1",
+        "fb:c:1",
+        "fb:r:1",
+        "cl:o:x",
+    ):
         calls = await story.press(OTHER, data)
         assert [c.method for c in calls] == ["answerCallbackQuery"], data
         assert "werkt niet meer" in calls[0].params["text"]
@@ -248,3 +260,80 @@ async def test_an_unconfirmed_clients_page_shows_nothing_but_the_question(story:
     assert "cf:y:1" in dict(story.buttons(page)).values()
     [none] = sent_to(await story.press(PRO, "fb:c:1"), 5001)
     assert "nog geen antwoorden" in none.params["text"]
+
+
+async def test_voorbereiding_gathers_what_to_read_before_a_meeting(story: Story) -> None:
+    first = await onboarded(story)
+    runtime = runtime_of(story.app)
+    now = story.clock.now()
+    with session_scope(runtime.engine) as session:
+        session.add(Meeting(client_id=1, professional_id=1, held_at=now - timedelta(days=1)))
+        session.add(Meeting(client_id=1, professional_id=1, planned_for=now + timedelta(days=7)))
+        traject = session.execute(select(Traject)).scalar_one()
+        before = Reply(
+            client_id=1,
+            traject_id=traject.id,
+            step_key="wat-is-het",
+            kind="reflection",
+            text_enc=runtime.cipher.encrypt("Van voor het gesprek"),
+            created_at=now - timedelta(days=2),
+        )
+        session.add(before)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    with session_scope(runtime.engine) as session:
+        traject = session.execute(select(Traject)).scalar_one()
+        for step_key, kind, text in (
+            ("gedachten", "done", None),
+            ("gedachten", "reflection", "Ik dacht: ik ga het verpesten"),
+            (None, "question", "Mag ik de toets later maken?"),
+        ):
+            reply = Reply(
+                client_id=1,
+                traject_id=traject.id,
+                step_key=step_key,
+                kind=kind,
+                text_enc=runtime.cipher.encrypt(text) if text else None,
+                created_at=story.clock.now(),
+            )
+            session.add(reply)
+            session.flush()
+            if kind == "question":
+                session.add(
+                    Question(
+                        client_id=1, professional_id=1, reply_id=reply.id, asked_at=reply.created_at
+                    )
+                )
+    [screen] = sent_to(await story.say(PRO, "/voorbereiding san"), 5001)
+    text = screen.params["text"]
+    assert text.startswith("<b>Voorbereiding: Sanne</b> · <i>Sterk in je hoofd</i>")
+    assert "Gesprek: 09-03-2026 10:00 · vorige keer 01-03-2026" in text
+    done = text.split("<b>Gedaan sinds het gesprek</b>")[1].split("<b>")[0]
+    assert "• Spanning voor school" in done and "• Let op je gedachten" in done
+    own = text.split("<b>In eigen woorden</b>")[1].split("<b>Open vragen")[0]
+    assert "Ik dacht: ik ga het verpesten" in own and "Mag ik de toets" in own
+    assert "Van voor het gesprek" not in text, "only what came since the last meeting"
+    assert "• 02-03: Mag ik de toets later maken?" in text.split("<b>Open vragen</b>")[1]
+    topics = text.split("<b>Om te bespreken</b>")[1]
+    assert "Welke gedachte schreef hij of zij op?" in topics  # the talk of 'gedachten'
+    assert "Voorbereiden" in [label for label, _ in story.buttons(screen)]
+    assert audited(story, "prepared_meeting") == [1]
+
+
+async def test_voorbereiding_offers_a_choice_and_never_another_professionals_client(
+    story: Story,
+) -> None:
+    await onboarded(story)
+    add_client(story, "Sandra", 8001)
+    [choice] = sent_to(await story.say(PRO, "/voorbereiding sa"), 5001)
+    assert "Welk gesprek" in choice.params["text"]
+    assert [label for label, _ in story.buttons(choice)] == ["Sandra", "Sanne"]
+    [screen] = sent_to(await story.press(PRO, dict(story.buttons(choice))["Sandra"]), 5001)
+    assert screen.params["text"].startswith("<b>Voorbereiding: Sandra</b>")
+    with session_scope(runtime_of(story.app).engine) as session:
+        daan = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+    [nobody] = sent_to(await story.say(OTHER, "/voorbereiding Sanne"), 5002)
+    assert "Ik vind niemand" in nobody.params["text"] and daan.id != 1
+    calls = await story.press(OTHER, "vb:v:1")
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+    [unknown] = texts(await story.say(PUPIL, "/voorbereiding"), chat=7001)
+    assert "Dat commando ken ik niet" in unknown, "a client has no such command"

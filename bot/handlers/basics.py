@@ -24,6 +24,7 @@ from services import (
     invites,
     journey,
     onboarding,
+    preparation,
     professionals,
     reachability,
 )
@@ -130,6 +131,19 @@ new_invite = _professionals_only(invites.new_invite)  # /nieuw
 open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
 overview = _professionals_only(caseload.show)  # /overzicht
 digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
+
+
+async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/voorbereiding, or /voorbereiding Sanne."""
+    wanted = " ".join(context.args or [])
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Professional):
+            preparation.command(unit, who, wanted)
+        else:
+            greeting.unknown_command(unit, person)
+
+    await in_unit(update, context, work)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

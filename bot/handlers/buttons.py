@@ -21,6 +21,7 @@ from services import (
     invites,
     journey,
     onboarding,
+    preparation,
 )
 from services.callbacks import unpack
 from services.people import Person
@@ -77,4 +78,5 @@ PRO_ACTIONS = {
     "cf": invites.confirm,
     "fb": feedback.route,
     "dg": digest_settings.choose,
+    "vb": preparation.from_button,
 }
