@@ -25,13 +25,14 @@ class Benchmark:
 
 
 def registry() -> dict[str, Benchmark]:
-    from bench import enqueue, fanout
+    from bench import digest, enqueue, fanout
 
     return {
         "fanout": Benchmark(
             "fanout", fanout.TARGET, fanout.run, correctness=("count_429", "lost", "duplicated")
         ),
         "enqueue": Benchmark("enqueue", enqueue.TARGET, enqueue.run),
+        "digest": Benchmark("digest", digest.TARGET, digest.run, correctness=("wrong_counts",)),
     }
 
 

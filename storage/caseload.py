@@ -22,6 +22,7 @@ _traject = Traject.__table__  # type: ignore[attr-defined]
 _question = Question.__table__  # type: ignore[attr-defined]
 _reply = Reply.__table__  # type: ignore[attr-defined]
 _meeting = Meeting.__table__  # type: ignore[attr-defined]
+_any_traject = _traject.alias("any_traject")
 
 
 @dataclass(frozen=True)
@@ -47,36 +48,25 @@ class CaseRow:
 def caseload(*, session: Session, professional_id: int, since: datetime) -> list[CaseRow]:
     """Every client of this professional, with their newest traject, their open questions and
     crisis messages since `since`, and their last meeting: one statement, however large."""
-    newest = (
-        select(_traject.c.client_id, func.max(_traject.c.id).label("traject_id"))
-        .group_by(_traject.c.client_id)
-        .subquery()
+    # Per client, each a correlated subquery through that table's client_id index: a few
+    # index entries a client, where grouping each table first read every client's rows (all
+    # professionals'), then joined them through temporary indexes (bench/digest.py).
+    client_id = _client.c.id
+    newest = (  # their newest traject: the one joined
+        select(func.max(_any_traject.c.id))
+        .where(_any_traject.c.client_id == client_id)
+        .correlate(_client)
     )
-    questions = (
-        select(_question.c.client_id, func.count().label("open"))
-        .where(_question.c.status == QuestionStatus.OPEN)
-        .group_by(_question.c.client_id)
-        .subquery()
+    open_questions = select(func.count()).where(  # through ix_question_open_client
+        _question.c.client_id == client_id, _question.c.status == QuestionStatus.OPEN
     )
-    mine = select(_client.c.id).where(_client.c.professional_id == professional_id)
-    crisis = (  # per client through ix_reply_client_kind_created, not a scan of every reply
-        select(_reply.c.client_id, func.count().label("crisis"))
-        .where(
-            _reply.c.client_id.in_(mine.scalar_subquery()),
-            _reply.c.kind == "crisis",
-            _reply.c.created_at > since,
-        )
-        .group_by(_reply.c.client_id)
-        .subquery()
+    crisis = select(func.count()).where(  # through ix_reply_client_kind_created_value
+        _reply.c.client_id == client_id, _reply.c.kind == "crisis", _reply.c.created_at > since
     )
-    meetings = (
-        select(_meeting.c.client_id, func.max(_meeting.c.held_at).label("held_at"))
-        .group_by(_meeting.c.client_id)
-        .subquery()
-    )
+    last_meeting = select(func.max(_meeting.c.held_at)).where(_meeting.c.client_id == client_id)
     rows = session.execute(
         select(
-            _client.c.id,
+            client_id,
             _client.c.name_enc,
             _client.c.role,
             _client.c.status,
@@ -89,18 +79,12 @@ def caseload(*, session: Session, professional_id: int, since: datetime) -> list
             _traject.c.step_key,
             _traject.c.step_sent_at,
             func.coalesce(_traject.c.nudge_rung, 0),
-            func.coalesce(questions.c.open, 0),
-            func.coalesce(crisis.c.crisis, 0),
-            meetings.c.held_at,
+            open_questions.scalar_subquery(),
+            crisis.scalar_subquery(),
+            last_meeting.scalar_subquery(),
         )
-        .select_from(
-            _client.outerjoin(newest, newest.c.client_id == _client.c.id)
-            .outerjoin(_traject, _traject.c.id == newest.c.traject_id)
-            .outerjoin(questions, questions.c.client_id == _client.c.id)
-            .outerjoin(crisis, crisis.c.client_id == _client.c.id)
-            .outerjoin(meetings, meetings.c.client_id == _client.c.id)
-        )
+        .select_from(_client.outerjoin(_traject, _traject.c.id == newest.scalar_subquery()))
         .where(_client.c.professional_id == professional_id)
-        .order_by(_client.c.id)
+        .order_by(client_id)
     ).all()
     return [CaseRow(*row) for row in rows]

@@ -73,6 +73,11 @@ class OutboxStatus(StrEnum):
     UNKNOWN = "unknown"  # ambiguous error on a personal message: not resent blindly
 
 
+# Messages that may not have arrived, or that the sender gave up on: the digest names them.
+IN_DOUBT = (OutboxStatus.UNKNOWN, OutboxStatus.FAILED)
+_IN_DOUBT_WHERE = f"status IN ({', '.join(repr(str(status)) for status in IN_DOUBT)})"
+
+
 class RecipientKind(StrEnum):
     CLIENT = "client"
     PROFESSIONAL = "professional"
@@ -243,8 +248,10 @@ class Reply(SQLModel, table=True):
     __tablename__ = "reply"
     __table_args__ = (
         Index("ix_reply_client_created", "client_id", "created_at"),
-        # A client's check-in scores and crisis messages, for the digest and the overview.
-        Index("ix_reply_client_kind_created", "client_id", "kind", "created_at"),
+        # A client's check-in scores and crisis messages, for the digest and the overview; with
+        # the value, so the digest's trend lines read the index alone (a client's rows lie all
+        # over the table, one page each).
+        Index("ix_reply_client_kind_created_value", "client_id", "kind", "created_at", "value"),
         Index("ix_reply_traject_step", "traject_id", "step_key"),
     )
 
@@ -277,6 +284,23 @@ class Question(SQLModel, table=True):
     """Free text a client chose to send to their professional. The text stays in its Reply."""
 
     __tablename__ = "question"
+    __table_args__ = (
+        # Open questions are few: the caseload counts them per client, the digest lists a
+        # professional's oldest first, neither reading the years of answered ones.
+        Index(
+            "ix_question_open_client",
+            "client_id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_question_open_professional",
+            "professional_id",
+            "asked_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(sa_column=_fk("client.id"))
@@ -329,6 +353,15 @@ class OutboxMessage(SQLModel, table=True):
             "id",
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
+        ),
+        # The digest's "may not have arrived" (storage/digests.py: in_doubt): such rows are
+        # few, so the index is tiny, and a message on its usual way (pending, sending, sent)
+        # never touches it.
+        Index(
+            "ix_outbox_in_doubt",
+            "created_at",
+            sqlite_where=text(_IN_DOUBT_WHERE),
+            postgresql_where=text(_IN_DOUBT_WHERE),
         ),
     )
 

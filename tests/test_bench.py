@@ -24,6 +24,32 @@ def test_bench_writes_figures_per_benchmark_and_exits_by_the_target(tmp_path: Pa
     assert "enqueue" in result.stdout and "target" in result.stdout
 
 
+def test_bench_digest_checks_its_counts_against_the_rows_themselves(tmp_path: Path) -> None:
+    # The correctness gate (what CI uses): the exit code depends on the counts, not the speed.
+    result = duwtje(
+        "bench",
+        "digest",
+        "--quick",
+        "--gate",
+        "correctness",
+        "--json",
+        "figures.json",
+        cwd=tmp_path,
+    )
+    figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
+    assert list(figures) == ["digest"]
+    digest = figures["digest"]
+    assert digest["clients"] == 200  # the quick form keeps the caseload, shrinks the table
+    assert (digest["replies"], digest["table_rows"]) == (10_000, 50_000)
+    assert digest["outbox_rows"] > 0 and digest["digest_parts"] >= 1
+    assert digest["digest_ms"] > 0 and digest["python_aggregate_ms"] > 0
+    assert digest["ratio"] == round(digest["digest_ms"] / digest["python_aggregate_ms"], 3)
+    assert digest["wrong_counts"] == 0
+    assert digest["met"] == (digest["digest_ms"] <= 25)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "digest" in result.stdout and "target" in result.stdout
+
+
 def test_an_unknown_benchmark_is_a_usage_error(tmp_path: Path) -> None:
     result = duwtje("bench", "warp", cwd=tmp_path)
     assert result.returncode == 2
