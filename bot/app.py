@@ -112,6 +112,8 @@ def build_application(
         ("overzicht", basics.overview),
         ("samenvatting", basics.digest_settings),
         ("voorbereiding", basics.prepare_meeting),
+        ("afwezig", basics.leave),
+        ("terug", basics.back_from_leave),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

@@ -150,3 +150,153 @@ def professional_revoke(
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
+
+
+client_app = typer.Typer(help="Clients: handing one over to a colleague.", no_args_is_help=True)
+
+
+@contextmanager
+def _admin_unit(config: Any) -> Iterator[Any]:
+    """A unit of work that can also send (messages go through the outbox, as from the bot);
+    errors of the services become one line."""
+    from bot.errors import UserError
+    from bot.setup import prepare_database
+    from content import load_content
+    from services.admin import AdminError
+    from services.colleagues import TransferError
+    from services.unit import Unit
+    from storage.crypto import FieldCipher
+    from storage.db import make_engine, session_scope
+
+    settings = settings_for(config)
+    prepare_database(settings)
+    engine = make_engine(settings.database.url)
+    content = load_content(settings.content.extra_dirs, settings.content.video_links)
+    cipher = FieldCipher(settings.require_encryption_keys())
+    try:
+        with session_scope(engine) as session:
+            unit = Unit(session=session, now=_now(), content=content, cipher=cipher)
+            yield unit
+            unit.flush()
+    except (AdminError, TransferError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _get(unit: Any, model: Any, ident: int, what: str, listing: str) -> Any:
+    from bot.errors import UserError
+
+    found = unit.session.get(model, ident)
+    if found is None:
+        raise UserError(f"no {what} {ident} (see `duwtje {listing}`)")
+    return found
+
+
+@client_app.command("transfer")
+def client_transfer(
+    client: Annotated[int, typer.Option("--client", help="The client's id.")],
+    to: Annotated[int, typer.Option("--to", help="The colleague who takes over (their id).")],
+    config: ConfigOption = None,
+) -> None:
+    """Hand a client over to another professional of the same organisation: their open
+    questions and planned meetings move along; the colleague and the client are told."""
+    from services.colleagues import transfer
+    from storage.models import Client, Professional
+
+    with _admin_unit(config) as unit:
+        found = _get(unit, Client, client, "client", "traject list")
+        colleague = _get(unit, Professional, to, "professional", "professional list")
+        transfer(unit, found, colleague, actor=("administrator", None))
+        name = colleague.name
+    out.print(f"Client {client} now belongs to {name} ({to}).", markup=False)
+
+
+@professional_app.command("away")
+def professional_away(
+    professional: Annotated[int, typer.Argument(help="The professional's id (see list).")],
+    stand_in: Annotated[int, typer.Option("--stand-in", help="The colleague who stands in.")],
+    until: Annotated[
+        str, typer.Option("--until", help="The last day away, YYYY-MM-DD (local time).")
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Leave with a stand-in (what /afwezig does in the chat): until the day after --until,
+    their digest and their clients' questions and alerts go to the stand-in."""
+    from datetime import date, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.errors import UserError
+    from reminders.localtime import at_local
+    from services.colleagues import colleagues, start_leave
+    from storage.models import Organisation, Professional
+
+    try:
+        last_day = date.fromisoformat(until)
+    except ValueError:
+        raise UserError(f"--until {until}: not a date; write it as YYYY-MM-DD") from None
+    with _admin_unit(config) as unit:
+        away = _get(unit, Professional, professional, "professional", "professional list")
+        found = [c for c in colleagues(unit.session, away) if c.id == stand_in]
+        if not found:
+            raise UserError(
+                f"--stand-in {stand_in}: not another active professional of the same "
+                "organisation who opened their invite (see `duwtje professional list`)"
+            )
+        if last_day < unit.now.date():
+            raise UserError(f"--until {until}: that day has passed")
+        zone = ZoneInfo(unit.session.get_one(Organisation, away.organisation_id).time_zone)
+        start_leave(
+            unit,
+            away,
+            found[0],
+            until=at_local(last_day + timedelta(days=1), time(0, 0), zone),
+            actor=("administrator", None),
+        )
+        names = (away.name, found[0].name)
+    out.print(f"{names[1]} stands in for {names[0]} until {until}.", markup=False)
+
+
+@professional_app.command("back")
+def professional_back(
+    professional: Annotated[int, typer.Argument(help="The professional's id (see list).")],
+    config: ConfigOption = None,
+) -> None:
+    """End a professional's leave now."""
+    from services.colleagues import back
+    from storage.models import Professional
+
+    with _admin_unit(config) as unit:
+        found = _get(unit, Professional, professional, "professional", "professional list")
+        back(unit, found, actor=("administrator", None))
+        name = found.name
+    out.print(f"{name} is back; their digest and questions come to them again.", markup=False)
+
+
+def audit(
+    client: Annotated[int, typer.Option("--client", help="The client's id.")],
+    as_json: JsonFlag = False,
+    config: ConfigOption = None,
+) -> None:
+    """Who viewed, exported, changed or handed over this client's data, and when (oldest
+    first; never any personal text)."""
+    from services.audit import trail
+
+    with _admin_session(config) as session:
+        entries = trail(session, client_id=client)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [{**e.__dict__, "at": e.at.isoformat()} for e in entries], ensure_ascii=False
+            )
+        )
+        return
+    if not entries:
+        out.print(f"Nothing recorded about client {client}.", markup=False)
+        return
+    table = Table("when (UTC)", "who", "what", "detail")
+    for entry in entries:
+        table.add_row(
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.action, entry.detail or ""
+        )
+    out.print(table)

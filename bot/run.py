@@ -44,6 +44,8 @@ COMMANDS = (
     "overzicht",
     "samenvatting",
     "voorbereiding",
+    "afwezig",
+    "terug",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

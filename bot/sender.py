@@ -35,12 +35,14 @@ from bot.send_errors import Kind, Verdict, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
 from services.messages import Outgoing
 from services.reachability import recipient_gone
+from services.tidy import deletion
 from storage.db import session_scope
 from storage.models import OutboxStatus
 from storage.outbox import (
     ClaimedMessage,
     claim_due,
     drop_claimed,
+    enqueue,
     mark_attempt,
     mark_failed,
     mark_sent,
@@ -249,7 +251,11 @@ class Sender:
             return GO_ON
         message = Outgoing.from_payload(row.payload)
         try:
-            sent = await self._deliver(row.chat_id, message)
+            if message.delete is not None:
+                await self._bot.delete_message(chat_id=row.chat_id, message_id=message.delete)
+                sent = None
+            else:
+                sent = await self._deliver(row.chat_id, message)
         except TelegramError as exc:
             return await self._record(row, classify(exc))
         await self._record_sent(row, sent)
@@ -272,6 +278,18 @@ class Sender:
 
         read = self._rt.settings.telegram.read_timeout_seconds
         connect = self._rt.settings.telegram.connect_timeout_seconds
+        if message.document:
+            data = message.document.split(";base64,", 1)[1]
+            return await self._bot.send_document(
+                chat_id=chat_id,
+                # The file's type comes from its name (.pdf, .txt).
+                document=InputFile(base64.b64decode(data), filename=message.filename or "duwtje"),
+                caption=message.text or None,
+                parse_mode="HTML" if message.text else None,
+                reply_markup=reply_markup(message.buttons),
+                read_timeout=read,
+                connect_timeout=connect,
+            )
         if message.photo:
             return await self._bot.send_photo(
                 chat_id=chat_id,
@@ -302,16 +320,36 @@ class Sender:
             raise BadRequest(f"picture {name!r} is not in any content folder")
         return InputFile(path.read_bytes(), filename=path.name)
 
-    async def _record_sent(self, row: ClaimedMessage, sent: Message) -> None:
+    async def _record_sent(self, row: ClaimedMessage, sent: Message | None) -> None:
+        """Sent (None: a deletion done); a message showing answers gets its later deletion
+        queued in the same write (services/tidy.py)."""
         now = self._rt.clock.now()
-        await self._write(
-            lambda session: mark_sent(
+        tidy = (
+            deletion(
+                outbox_id=row.id,
+                chat_id=row.chat_id,
+                recipient_kind=row.recipient_kind,
+                recipient_id=row.recipient_id,
+                kind=row.kind,
+                telegram_message_id=sent.message_id,
+                sent_at=now,
+                after_hours=self._rt.settings.privacy.tidy_after_hours,
+            )
+            if sent is not None
+            else None
+        )
+
+        def work(session: Session) -> None:
+            mark_sent(
                 session=session,
                 message_id=row.id,
-                telegram_message_id=sent.message_id,
+                telegram_message_id=sent.message_id if sent is not None else None,
                 now=now,
             )
-        )
+            if tidy is not None:
+                enqueue(session=session, messages=[tidy], now=now, cipher=self._rt.cipher)
+
+        await self._write(work)
 
     async def _record(self, row: ClaimedMessage, verdict: Verdict) -> After:
         """Write back what a failed send means, for the row and for the rest of its chat."""

@@ -181,6 +181,9 @@ class PrivacySettings(_Section):
     # keep_media the file itself is kept too, encrypted, up to media_max_bytes.
     keep_media: bool = False
     media_max_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
+    # Messages showing a client's answers in a professional's chat are deleted this many hours
+    # after they were sent (services/tidy.py); 0 keeps them. Telegram allows up to 48 hours.
+    tidy_after_hours: float = Field(default=24.0, ge=0, le=47)
 
 
 class Secrets(BaseModel):

@@ -107,6 +107,19 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "digest_settings",
         "preparation",
         "preparation_choose",
+        "leave_ask",
+        "leave_until",
+        "leave_set",
+        "leave_status",
+        "leave_ended",
+        "stand_in_asked",
+        "stand_in_ended",
+        "transfer_ask",
+        "transfer_done",
+        "transfer_received",
+        "export_ask",
+        "export_caption",
+        "export",
     }
 )
 # Templates of messages that come unasked and may light up a locked phone.

@@ -204,6 +204,7 @@ def revoke_professional(
         recipient_kind=RecipientKind.PROFESSIONAL,
         recipient_id=professional_id,
         reason="professional revoked",
+        now=now,
     )
     for client in caseload:
         assert successor is not None

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from content.lines import Step
 from content.telegram_text import clip
-from services import caseload, charts, meetings, steps, trajecten
+from services import caseload, charts, colleagues, meetings, steps, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -35,7 +35,7 @@ def own_client(unit: Unit, professional: Professional, callback: Callback) -> Cl
     answer (a forged or old button shows nothing about anyone)."""
     client_id = callback.int_part(1)
     client = unit.session.get(Client, client_id) if client_id is not None else None
-    if client is None or client.professional_id != professional.id:
+    if client is None or not colleagues.may_act(unit, professional, client):
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return None
     return client
@@ -70,7 +70,8 @@ def show(unit: Unit, professional: Professional, client: Client) -> None:
         return
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
     traject = traject_of(unit, client)
-    case = next(c for c in caseload.cases(unit, professional) if c.row.client_id == client.id)
+    owner = unit.session.get_one(Professional, client.professional_id)  # a stand-in's colleague
+    case = next(c for c in caseload.cases(unit, owner) if c.row.client_id == client.id)
     progress = (
         trajecten.progress(unit.session, unit.content, unit.cipher, traject) if traject else None
     )
@@ -115,6 +116,10 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
                 Button(unit.label("page.plan_meeting", language), data=pack("cl", "p", cid)),
                 Button(unit.label("page.prepare", language), data=pack("vb", "v", cid)),
                 Button(unit.label("page.meeting_held", language), data=pack("cl", "m", cid)),
+            ],
+            [
+                Button(unit.label("page.export", language), data=pack("ex", "a", cid)),
+                Button(unit.label("page.transfer", language), data=pack("cl", "t", cid)),
             ],
         ]
     )
@@ -212,6 +217,20 @@ def score_lines(
             }
         )
     return lines
+
+
+def score_series(
+    unit: Unit, client: Client, traject: Traject | None, language: str
+) -> list[dict[str, str]]:
+    """Each check-in question with every score so far, oldest first ("3, 5, 8")."""
+    scores = queries.scores(session=unit.session, client_id=client.id or 0)
+    return [
+        {
+            "item": _item(unit, traject, step_key, item_key, language)[0],
+            "values": ", ".join(str(score.value) for score in series),
+        }
+        for (step_key, item_key), series in charts.by_item(scores).items()
+    ]
 
 
 def _item(
@@ -328,6 +347,18 @@ def plan_meeting(unit: Unit, professional: Professional, callback: Callback) -> 
     meetings.ask_when(unit, professional, client)
 
 
+def transfer(unit: Unit, professional: Professional, callback: Callback) -> None:
+    """Only the client's own professional hands them over (a stand-in does not)."""
+    client = own_client(unit, professional, callback)
+    if client is None:
+        return
+    if client.professional_id != professional.id:
+        unit.answer_callback(unit.label("answer.stale_button", professional.language))
+        return
+    unit.answer_callback()
+    colleagues.transfer_menu(unit, professional, client)
+
+
 def route(
     unit: Unit, professional: Professional, callback: Callback, *, quiet: tuple[time, time]
 ) -> None:
@@ -342,6 +373,7 @@ def route(
         "n": switch_nudges,
         "m": meeting_held,
         "p": plan_meeting,
+        "t": transfer,
     }
     action = actions.get(what or "")
     if action is None:

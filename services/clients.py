@@ -13,7 +13,7 @@ import logging
 
 from content.lines import Step, StepKind
 from content.telegram_text import clip
-from services import checkins, journey, replies, steps
+from services import checkins, colleagues, journey, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -204,8 +204,8 @@ def _crisis(unit: Unit, client: Client, text: str) -> None:
 
 
 def _alert(unit: Unit, client: Client, reply_id: int, text: str) -> None:
-    """Help numbers to the client at once; the professional alerted."""
-    professional = professional_of(unit, client)
+    """Help numbers to the client at once; the professional (or their stand-in) alerted."""
+    professional = colleagues.responder(unit, professional_of(unit, client))
     to_client(
         unit,
         client,
@@ -244,7 +244,8 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
     if note is None or note.client_id != client.id or note.kind != "note":
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
-    professional = professional_of(unit, client)
+    owner = professional_of(unit, client)
+    professional = colleagues.responder(unit, owner)  # their stand-in, during leave
     if callback.part(0) != "y":
         unit.edit_pressed(unit.render("question_kept", client.language))
         unit.answer_callback()
@@ -252,7 +253,7 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
     note.kind = "question"
     question = Question(
         client_id=client.id or 0,
-        professional_id=professional.id or 0,
+        professional_id=owner.id or 0,
         reply_id=note.id or 0,
         asked_at=unit.now,
     )
@@ -313,6 +314,7 @@ def stop(unit: Unit, client: Client) -> None:
         recipient_kind=RecipientKind.CLIENT,
         recipient_id=client.id or 0,
         reason="client said /stop",
+        now=unit.now,
     )
     professional = professional_of(unit, client)
     audit(unit, actor=("client", client.id), action="stopped", subject=("client", client.id))

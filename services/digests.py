@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from content.telegram_text import split_message
 from reminders.localtime import local_date, next_occurrence, parse_clock
-from services import caseload, charts
+from services import caseload, charts, colleagues
 from services.callbacks import pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
@@ -56,16 +56,20 @@ def send_due_digests(unit: Unit) -> int:
 
 
 def _send_digest(unit: Unit, professional: Professional, organisation: Organisation) -> bool:
+    """To the professional, or during their leave to their stand-in, headed with whose it is."""
     values, named = gather(unit, professional, ZoneInfo(organisation.time_zone))
     if not any(values[section] for section in SECTIONS):
         return False
+    recipient = colleagues.responder(unit, professional)
+    if recipient is not professional:
+        values["name"], values["for_colleague"] = recipient.name, professional.name
     day = local_date(unit.now, ZoneInfo(organisation.time_zone))
-    parts = split_message(unit.render("digest", professional.language, **values))
+    parts = split_message(unit.render("digest", recipient.language, **values))
     for number, part in enumerate(parts):
         last = number == len(parts) - 1
         to_professional(
             unit,
-            professional,
+            recipient,
             kind="digest",
             priority=PRIORITY_BULK,
             key=f"digest:{professional.id}:{day.isoformat()}:{number}",
@@ -171,6 +175,7 @@ def gather(
     )
     values: dict[str, object] = {
         "name": professional.name,
+        "for_colleague": "",
         "date": local_date(unit.now, zone).strftime("%d-%m-%Y"),
         "active": active,
         "stalled": of(caseload.State.STALLED),

@@ -9,6 +9,7 @@ is kept (encrypted) with the answer.
 from __future__ import annotations
 
 from content.telegram_text import clip
+from services import colleagues
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.client_page import answer_text, own_client, step_of, traject_of
@@ -171,7 +172,11 @@ def _own_reply(unit: Unit, professional: Professional, reply_id: int | None) -> 
     if reply is None:
         return None
     client = unit.session.get(Client, reply.client_id)
-    if client is None or client.professional_id != professional.id or client.confirmed_at is None:
+    if (
+        client is None
+        or not colleagues.may_act(unit, professional, client)
+        or client.confirmed_at is None
+    ):
         return None
     return reply
 

@@ -352,6 +352,7 @@ def confirm(unit: Unit, professional: Professional, callback: Callback) -> None:
         recipient_kind=RecipientKind.CLIENT,
         recipient_id=client.id or 0,
         reason="binding undone by the professional",
+        now=unit.now,
     )
     audit_binding(unit, professional, client, "undid_binding")
     unit.session.delete(client)  # the database deletes their traject, replies and consent too

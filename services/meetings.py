@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from reminders.localtime import at_local, local_date
+from services import colleagues
 from services.audit import audit
 from services.journey import parse_day
 from services.recipients import to_professional
@@ -57,7 +58,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     client_id = awaiting.removeprefix(AWAITING)
     client = unit.session.get(Client, int(client_id)) if client_id.isdigit() else None
-    if client is None or client.professional_id != professional.id:
+    if client is None or not colleagues.may_act(unit, professional, client):
         professional.awaiting = None
         return False
     zone = ZoneInfo(unit.session.get_one(Organisation, professional.organisation_id).time_zone)
@@ -73,7 +74,10 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return True
     professional.awaiting = None
     unit.session.add(
-        Meeting(client_id=client.id or 0, professional_id=professional.id or 0, planned_for=planned)
+        # The client's own professional's meeting, also when a stand-in plans it.
+        Meeting(
+            client_id=client.id or 0, professional_id=client.professional_id, planned_for=planned
+        )
     )
     audit(
         unit,
@@ -112,7 +116,7 @@ def mark_held(unit: Unit, professional: Professional, client: Client) -> None:
     else:
         unit.session.add(
             Meeting(
-                client_id=client.id or 0, professional_id=professional.id or 0, held_at=unit.now
+                client_id=client.id or 0, professional_id=client.professional_id, held_at=unit.now
             )
         )
     audit(

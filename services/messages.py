@@ -34,11 +34,16 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> Keyboard:
 class Outgoing:
     """A message: Telegram-HTML text and inline buttons, or a picture (a file name in the
     content's `pictures/`, an https link, or a `data:image/png;base64,` picture made for this
-    message, such as a QR code) with the text as its caption."""
+    message, such as a QR code) with the text as its caption; or a document (a
+    `data:<type>;base64,` file made for this message, sent as `filename`) with the text as its
+    caption; or the deletion of one of the bot's own messages (`delete`: its message id)."""
 
     text: str
     buttons: Keyboard = field(default_factory=tuple)
     photo: str | None = None
+    document: str | None = None
+    filename: str | None = None
+    delete: int | None = None
 
     @cached_property
     def payload(self) -> Mapping[str, Any]:
@@ -53,6 +58,10 @@ class Outgoing:
         }
         if self.photo:
             payload["photo"] = self.photo
+        if self.document:
+            payload["document"], payload["filename"] = self.document, self.filename
+        if self.delete is not None:
+            payload["delete"] = self.delete
         return payload
 
     @classmethod
@@ -60,6 +69,9 @@ class Outgoing:
         return cls(
             text=str(payload["text"]),
             photo=payload.get("photo"),
+            document=payload.get("document"),
+            filename=payload.get("filename"),
+            delete=payload.get("delete"),
             buttons=tuple(
                 tuple(Button(label=b["label"], data=b.get("data"), url=b.get("url")) for b in row)
                 for row in payload.get("buttons", [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import feedback, meetings
+from services import colleagues, feedback, meetings
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -36,7 +36,9 @@ def professional_text(
     ):
         return
     if text and (
-        feedback.awaited(unit, professional, text) or meetings.awaited(unit, professional, text)
+        feedback.awaited(unit, professional, text)
+        or meetings.awaited(unit, professional, text)
+        or colleagues.awaited(unit, professional, text)
     ):
         return
     help_professional(unit, professional)

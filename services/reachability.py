@@ -32,6 +32,7 @@ def recipient_gone(
         recipient_kind=recipient_kind,
         recipient_id=recipient_id,
         reason="recipient unreachable",
+        now=now,
     )
     session.execute(
         update(model)

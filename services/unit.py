@@ -87,6 +87,11 @@ class Unit:
             )
         )
 
+    def key_outside_update(self, tag: str) -> str | None:
+        """A key for a message a command-line action queues (no update makes it unique); inside
+        an update None, so the update id keeps it redelivery-proof."""
+        return None if self.update_id is not None else f"{tag}:{self.now.isoformat()}"
+
     def answer_callback(self, text: str | None = None, *, alert: bool = False) -> None:
         self.direct.append(AnswerCallback(text=text, alert=alert))
 

@@ -151,3 +151,12 @@ def open_questions(*, session: Session, client_id: int, limit: int = 5) -> list[
         .limit(limit)
     ).all()
     return [AskedQuestion(*row) for row in rows]
+
+
+def meetings_held(*, session: Session, client_id: int) -> list[datetime]:
+    rows = session.execute(
+        select(_meeting.c.held_at)
+        .where(_meeting.c.client_id == client_id, _meeting.c.held_at.is_not(None))
+        .order_by(_meeting.c.held_at)
+    ).scalars()
+    return list(rows)

@@ -128,6 +128,13 @@ class Professional(SQLModel, table=True):
     unreachable_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # What the bot waits for this professional to type, if anything ("feedback:<reply id>").
     awaiting: str | None = Field(default=None, max_length=120)
+    # Leave: until `away_until` their digest and their clients' questions and alerts go to the
+    # colleague `stand_in_id`, who may open those clients' pages meanwhile.
+    away_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    stand_in_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("professional.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class Client(SQLModel, table=True):
@@ -427,6 +434,8 @@ class AuditEntry(SQLModel, table=True):
     """Who viewed, exported, changed or erased what. Never personal text."""
 
     __tablename__ = "audit_entry"
+    # `duwtje audit --client`: one person's trail, in time order.
+    __table_args__ = (Index("ix_audit_subject", "subject_kind", "subject_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc(index=True))

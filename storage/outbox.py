@@ -23,6 +23,7 @@ from storage.types import as_utc, sqlite_timestamp
 PRIORITY_REPLY = 0  # someone is waiting for this answer
 PRIORITY_PERSONAL = 5  # a notice to one person (a relayed question, an alert)
 PRIORITY_BULK = 9  # nudges, digests, reminders
+DELETION_KIND = "tidy"  # a row that deletes a message sent earlier (services/tidy.py)
 
 # A failed row's `last_error` starts with the kind of failure (bot/send_errors.py: Kind). These
 # kinds mean "we gave up" (Telegram stayed out of reach, or refused the message itself), which
@@ -421,18 +422,22 @@ def reschedule(
 
 
 def cancel_pending(
-    *, session: Session, recipient_kind: str, recipient_id: int, reason: str
+    *, session: Session, recipient_kind: str, recipient_id: int, reason: str, now: datetime
 ) -> None:
-    """Nothing more goes to this recipient: every message still waiting is dropped."""
+    """Nothing more goes to this recipient: every message still waiting is dropped. Deletions
+    of what they were shown (services/tidy.py) are not: they go now (a revoked professional's
+    lost phone should show as little as possible, as soon as possible)."""
+    mine = and_(
+        _table.c.recipient_kind == recipient_kind,
+        _table.c.recipient_id == recipient_id,
+        _table.c.status == OutboxStatus.PENDING,
+    )
     session.execute(
         update(_table)
-        .where(
-            _table.c.recipient_kind == recipient_kind,
-            _table.c.recipient_id == recipient_id,
-            _table.c.status == OutboxStatus.PENDING,
-        )
+        .where(mine, _table.c.kind != DELETION_KIND)
         .values(status=OutboxStatus.FAILED, last_error=reason)
     )
+    session.execute(update(_table).where(mine, _table.c.kind == DELETION_KIND).values(due_at=now))
 
 
 def _key_or_copies(key: str) -> Any:

@@ -81,7 +81,22 @@ class OfflineRequest(BaseRequest):
                 "photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}],
                 "caption": params.get("caption", ""),
             }
-        if method in ("answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook"):
+        if method == "sendDocument":
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "document": {"file_id": "d1", "file_unique_id": "u2"},
+                "caption": params.get("caption", ""),
+            }
+        if method in (
+            "answerCallbackQuery",
+            "setMyCommands",
+            "deleteWebhook",
+            "setWebhook",
+            "deleteMessage",
+        ):
             return True
         raise AssertionError(f"unexpected Telegram call in an offline test: {method}")
 

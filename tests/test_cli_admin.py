@@ -17,7 +17,7 @@ from bot.setup import prepare_database
 from services.qr import qr_png
 from storage.db import make_engine, session_scope
 from storage.invites import create_invite
-from storage.models import AuditEntry, Client, Invite, Professional
+from storage.models import AuditEntry, Client, Invite, OutboxMessage, Professional
 from tests.conftest import TEST_KEY
 from tests.factories import NOW, make_client, make_professional
 from tests.test_cli import duwtje
@@ -168,3 +168,55 @@ def test_professionals_are_listed_and_revoked_with_their_clients_moved(config: P
         "Mirjam": True,
         "Daan": False,
     }
+
+
+def outbox_kinds(config: Path) -> list[tuple[str, int | None]]:
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        rows = [(r.kind, r.chat_id) for r in session.exec(select(OutboxMessage)).all()]
+    engine.dispose()
+    return rows
+
+
+def test_a_client_is_handed_over_and_the_audit_trail_shows_it(config: Path) -> None:
+    mirjam, daan, client = seed(config)
+    code, _, err = run(config, "client", "transfer", "--client", str(client), "--to", str(mirjam))
+    assert code == 1 and "cannot take over" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(config, "client", "transfer", "--client", "999", "--to", str(daan))
+    assert code == 1 and "no client 999" in err
+    code, out, _ = run(config, "client", "transfer", "--client", str(client), "--to", str(daan))
+    assert code == 0 and f"Client {client} now belongs to Daan" in out
+    assert ("transfer", 5002) in outbox_kinds(config), "Daan is told"
+    code, out, _ = run(config, "audit", "--client", str(client), "--json")
+    [entry] = json.loads(out)
+    assert entry["actor"] == "administrator" and entry["action"] == "transferred_client"
+    assert entry["detail"] == f"from professional {mirjam} to {daan}"
+    code, out, _ = run(config, "audit", "--client", str(client))
+    assert code == 0 and "transferred_client" in out and "administrator" in out
+    code, out, _ = run(config, "audit", "--client", "999")
+    assert code == 0 and "Nothing recorded about client 999" in out
+
+
+def test_leave_is_arranged_and_ended_by_the_administrator(config: Path) -> None:
+    mirjam, daan, _ = seed(config)
+    away = ("professional", "away", str(mirjam), "--stand-in")
+    code, _, err = run(config, *away, str(daan), "--until", "morgen")
+    assert code == 1 and "write it as YYYY-MM-DD" in err
+    code, _, err = run(config, *away, str(mirjam), "--until", "2099-01-01")
+    assert code == 1 and "not another active professional" in err
+    code, out, _ = run(config, *away, str(daan), "--until", "2099-01-01")
+    assert code == 0 and "Daan stands in for Mirjam until 2099-01-01" in out
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        away = session.get_one(Professional, mirjam)
+        assert away.stand_in_id == daan and away.away_until is not None
+        assert away.away_until.year == 2099
+    engine.dispose()
+    code, out, _ = run(config, "professional", "back", str(mirjam))
+    assert code == 0 and "Mirjam is back" in out
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        assert session.get_one(Professional, mirjam).away_until is None
+        actions = list(session.exec(select(AuditEntry.action)).all())
+    engine.dispose()
+    assert actions.count("leave_started") == 1 and actions.count("leave_ended") == 1

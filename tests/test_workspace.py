@@ -8,7 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import runtime_of
+from bot.app import build_application, runtime_of
+from bot.clock import VirtualClock
+from bot.setup import prepare_database
+from services.admin import revoke_professional
 from storage.db import session_scope
 from storage.models import (
     AuditEntry,
@@ -22,8 +25,9 @@ from storage.models import (
     Traject,
     TrajectStatus,
 )
+from tests.conftest import settings_for
 from tests.factories import make_client, make_professional, make_traject
-from tests.offline import Call, user
+from tests.offline import Call, OfflineRequest, user
 from tests.story import PRO, PUPIL, Story, add_client, onboarded, texts
 
 OTHER = user(5002, "Daan")  # another professional, with a client of his own
@@ -114,6 +118,8 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
         "Gesprek plannen",
         "Voorbereiden",
         "Gesprek gehouden",
+        "Exporteren",
+        "Overdragen aan een collega",
     ]
     assert audited(story, "viewed_client") == [1]
 
@@ -337,3 +343,95 @@ async def test_voorbereiding_offers_a_choice_and_never_another_professionals_cli
     assert [c.method for c in calls] == ["answerCallbackQuery"]
     [unknown] = texts(await story.say(PUPIL, "/voorbereiding"), chat=7001)
     assert "Dat commando ken ik niet" in unknown, "a client has no such command"
+
+
+async def test_messages_showing_answers_are_deleted_after_a_day(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    await page_of(story)
+    assert sent_to(await story.press(PRO, "fb:c:1"), 5001), "at least one answer card"
+    story.clock.advance(timedelta(hours=23, minutes=50))
+    calls = await story.tick()
+    assert [c for c in calls if c.method == "deleteMessage"] == [], "not before the day is over"
+    story.clock.advance(timedelta(minutes=20))  # Tuesday 10:10: past 24 hours, and the digest
+    calls = await story.tick()
+    deletions = [c for c in calls if c.method == "deleteMessage"]
+    assert all(c.params["chat_id"] == 5001 for c in deletions)
+    with session_scope(runtime_of(story.app).engine) as session:
+        rows = session.execute(
+            select(OutboxMessage.kind, OutboxMessage.telegram_message_id).where(
+                OutboxMessage.chat_id == 5001  # type: ignore[arg-type]
+            )
+        ).all()
+    tidied = {message_id for kind, message_id in rows if kind in ("client_page", "answer_card")}
+    kept = {message_id for kind, message_id in rows if kind not in ("client_page", "answer_card")}
+    assert "digest" in {kind for kind, _ in rows}
+    assert {c.params["message_id"] for c in deletions} == tidied, "every page and card"
+    assert not tidied & kept, "nothing else: not the digest, not the welcome"
+    assert [c for c in await story.tick() if c.method == "deleteMessage"] == [], "once"
+
+
+async def test_tidying_can_be_switched_off(
+    database_url: str, clock: VirtualClock, offline_request: OfflineRequest
+) -> None:
+    settings = settings_for(database_url, privacy={"tidy_after_hours": 0})
+    prepare_database(settings)
+    application = build_application(settings, clock, request=offline_request)
+    async with application:
+        story = Story(application, offline_request, clock)
+        await onboarded(story)
+        await page_of(story)
+        story.clock.advance(timedelta(days=1, hours=1))
+        calls = await story.tick()
+        assert "digest" not in {c.method for c in calls}
+        assert [c for c in calls if c.method == "deleteMessage"] == []
+    runtime_of(application).engine.dispose()
+
+
+async def test_a_clients_page_exports_as_pdf_and_text_for_the_case_file(story: Story) -> None:
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    await story.say(PUPIL, "Ik vond het spannend")
+    page = await page_of(story)
+    [ask] = sent_to(await story.press(PRO, dict(story.buttons(page))["Exporteren"]), 5001)
+    buttons = dict(story.buttons(ask))
+    [pdf] = sent_to(await story.press(PRO, buttons["PDF"]), 5001, "sendDocument")
+    assert pdf.params["document_bytes"].startswith(b"%PDF-")
+    assert "Samenvatting van Sanne" in pdf.params["caption"]
+    [text] = sent_to(await story.press(PRO, buttons["Tekst"]), 5001, "sendDocument")
+    summary = text.params["document_bytes"].decode("utf-8")
+    assert summary.startswith("Duwtje: samenvatting van Sanne")
+    assert "Spanning voor school: ✔ gedaan" in summary and "Ik vond het spannend" in summary
+    assert "<b>" not in summary and "begeleider Mirjam" in summary
+    assert audited(story, "exported_client") == [1, 1]
+    with session_scope(runtime_of(story.app).engine) as session:
+        stored = session.execute(
+            select(OutboxMessage.payload_enc).where(OutboxMessage.kind == "export")  # type: ignore[arg-type]
+        ).scalars()
+        assert all(not p.startswith("json:") for p in stored), "the document is kept encrypted"
+    with session_scope(runtime_of(story.app).engine) as session:
+        make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+    for data in ("ex:a:1", "ex:p:1", "ex:t:1"):
+        calls = await story.press(OTHER, data)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+    assert audited(story, "exported_client") == [1, 1]
+
+
+async def test_revoking_deletes_what_showed_answers_at_once(story: Story) -> None:
+    await onboarded(story)
+    page = await page_of(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        daan = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+        revoke_professional(
+            session=session, professional_id=1, transfer_to=daan.id, now=story.clock.now()
+        )
+    calls = await story.flush()
+    with session_scope(runtime_of(story.app).engine) as session:
+        [page_id] = session.execute(
+            select(OutboxMessage.telegram_message_id).where(
+                OutboxMessage.kind == "client_page"  # type: ignore[arg-type]
+            )
+        ).scalars()
+    assert [c.params["message_id"] for c in calls if c.method == "deleteMessage"] == [page_id]
+    assert not [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 5001]
+    assert page.params["chat_id"] == 5001

@@ -36,7 +36,7 @@ def has_button(label: str) -> Callable[[MessageView], bool]:
     return lambda m: any(button["text"] == label for row in m["buttons"] for button in row)
 
 
-def _says(fragment: str) -> Callable[[MessageView], bool]:
+def says(fragment: str) -> Callable[[MessageView], bool]:
     return lambda m: fragment in (m["plain_text"] or "")
 
 
@@ -60,7 +60,7 @@ async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
     # Sanne does the exercise: "Klaar", then the reflection question in her own words.
     done = await client.press(sanne, got["step2"]["message_id"], label=world.label("step.done"))
     got["reflection_question"] = await _next_bot_message(
-        world, sanne, after=done["seq"], ready=_says("?")
+        world, sanne, after=done["seq"], ready=says("?")
     )
     got["next_planned"] = await _next_bot_message(
         world, sanne, after=done["seq"], ready=has_button(world.label("step.now"))
@@ -81,12 +81,12 @@ async def play_story(world: DemoWorld, pupil_answer: str) -> StoryResult:
 
     # Monday morning: Mirjam's digest lists the new answers.
     world.advance_to(local(9, 8, 31))
-    got["digest"] = await _next_bot_message(world, mirjam, after=sent["seq"], ready=_says("Nieuw"))
+    got["digest"] = await _next_bot_message(world, mirjam, after=sent["seq"], ready=says("Nieuw"))
 
     # Monday after school: the weekly check-in, one tap.
     world.advance_to(local(9, 15, 31))
     got["checkin"] = await _next_bot_message(
-        world, sanne, after=chosen["seq"], ready=_says("check-in")
+        world, sanne, after=chosen["seq"], ready=says("check-in")
     )
     tapped = await client.press(
         sanne, got["checkin"]["message_id"], data=got["checkin"]["buttons"][0][3]["callback_data"]
@@ -165,7 +165,7 @@ async def invite_pupil(world: DemoWorld, professional: int, line: str = "faalang
     await client.text(professional, "/nieuw")
     roles = await client.wait_for_bot_message(professional, timeout=WAIT)
     await client.press(professional, roles["message_id"], label=world.label("roles.pupil"))
-    lines = await _edited(world, professional, roles["message_id"], lambda m: bool(m["buttons"]))
+    lines = await edited(world, professional, roles["message_id"], lambda m: bool(m["buttons"]))
     [chosen] = [
         button["callback_data"]
         for row in lines["buttons"]
@@ -173,7 +173,7 @@ async def invite_pupil(world: DemoWorld, professional: int, line: str = "faalang
         if (button["callback_data"] or "").endswith(f":{line}")
     ]
     await client.press(professional, roles["message_id"], data=chosen)
-    return await _edited(world, professional, roles["message_id"], _says("https://t.me/"))
+    return await edited(world, professional, roles["message_id"], says("https://t.me/"))
 
 
 def invite_token(invite: MessageView) -> str:
@@ -198,7 +198,7 @@ async def _next_bot_message(
     return event["message"]
 
 
-async def _edited(
+async def edited(
     world: DemoWorld, chat_id: int, message_id: int, ready: Callable[[MessageView], bool]
 ) -> MessageView:
     """The message after the bot's edit that makes `ready` true."""

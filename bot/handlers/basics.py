@@ -20,6 +20,7 @@ from bot.unit import update_unit
 from services import (
     caseload,
     clients,
+    colleagues,
     greeting,
     invites,
     journey,
@@ -131,6 +132,8 @@ new_invite = _professionals_only(invites.new_invite)  # /nieuw
 open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
 overview = _professionals_only(caseload.show)  # /overzicht
 digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
+leave = _professionals_only(colleagues.leave_menu)  # /afwezig
+back_from_leave = _professionals_only(colleagues.back)  # /terug
 
 
 async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

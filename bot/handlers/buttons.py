@@ -15,7 +15,9 @@ from services import (
     checkins,
     client_page,
     clients,
+    colleagues,
     digest_settings,
+    export,
     feedback,
     greeting,
     invites,
@@ -79,4 +81,7 @@ PRO_ACTIONS = {
     "fb": feedback.route,
     "dg": digest_settings.choose,
     "vb": preparation.from_button,
+    "aw": colleagues.route_leave,
+    "tr": colleagues.transfer_pressed,
+    "ex": export.route,
 }
