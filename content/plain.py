@@ -120,6 +120,11 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "export_ask",
         "export_caption",
         "export",
+        "tailor_menu",
+        "tailor_step",
+        "tailor_ask_text",
+        "tailor_choose_line",
+        "tailor_choose_step",
     }
 )
 # Templates of messages that come unasked and may light up a locked phone.

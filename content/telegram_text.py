@@ -184,18 +184,28 @@ def split_message(text: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
     every part is valid HTML on its own; a single line longer than `limit` is clipped."""
     if visible_length(text) <= limit:
         return [text]
+    # Each piece is measured once: as tags never span a line, a part's visible length is the
+    # sum of its pieces' and the joiners' (a blank line is two, a newline one).
     parts: list[str] = []
-    current = ""
+    current, used = "", 0
     for section in text.split("\n\n"):
-        for piece in [section] if visible_length(section) <= limit else section.split("\n"):
+        size = visible_length(section)
+        pieces = (
+            [(section, size)]
+            if size <= limit
+            else [(line, visible_length(line)) for line in section.split("\n")]
+        )
+        for piece, length in pieces:
             joiner = "\n\n" if piece is section else "\n"
-            candidate = f"{current}{joiner}{piece}" if current else piece
-            if visible_length(candidate) <= limit:
-                current = candidate
+            if current and used + len(joiner) + length <= limit:
+                current, used = f"{current}{joiner}{piece}", used + len(joiner) + length
                 continue
             if current:
                 parts.append(current)
-            current = piece if visible_length(piece) <= limit else clip(piece, limit)
+            if length > limit:
+                piece = clip(piece, limit)
+                length = visible_length(piece)
+            current, used = piece, length
     if current:
         parts.append(current)
     return parts

@@ -118,6 +118,7 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
                 Button(unit.label("page.meeting_held", language), data=pack("cl", "m", cid)),
             ],
             [
+                Button(unit.label("page.tailor", language), data=pack("ta", "m", cid)),
                 Button(unit.label("page.export", language), data=pack("ex", "a", cid)),
                 Button(unit.label("page.transfer", language), data=pack("cl", "t", cid)),
             ],

@@ -44,6 +44,8 @@ class Unit:
     update_id: int | None = None
     queued: list[NewMessage] = field(default_factory=list)
     direct: list[AnswerCallback | EditPressed | RemovePressedButtons] = field(default_factory=list)
+    # Names decrypted in this unit of work: a digest names each client in several sections.
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def render(self, name: str, language: str, /, **values: Any) -> str:
         return self.content.renderer.render(name, language, **values)
@@ -53,7 +55,12 @@ class Unit:
 
     def name(self, name_enc: str | None) -> str:
         """A person's name as stored (encrypted), readable; "?" when there is none."""
-        return self.cipher.decrypt(name_enc) if name_enc else "?"
+        if not name_enc:
+            return "?"
+        known = self._names.get(name_enc)
+        if known is None:
+            known = self._names[name_enc] = self.cipher.decrypt(name_enc)
+        return known
 
     def send(
         self,

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, null, or_, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlmodel import Session
 
 from storage.models import (
@@ -82,15 +95,29 @@ def due_professionals(*, session: Session, now: datetime, limit: int = 500) -> l
     return list(rows)
 
 
+# The digest's statements are built once, with their values as parameters: building and
+# keying a statement costs more than SQLite takes to run most of them (bench/digest.py).
+_PROFESSIONAL: BindParameter[int] = bindparam("professional_id")
+
+
 def activity_since(
     *, session: Session, professional_id: int, since: datetime | None
 ) -> list[ClientActivity]:
     """Per client of this professional: answers, other messages and crisis messages since
     `since`, counted in one GROUP BY."""
-    join = and_(_reply.c.client_id == _client.c.id)
-    if since is not None:
-        join = and_(join, _reply.c.created_at > since)
     rows = session.execute(
+        _activity_statement(since is not None),
+        {"professional_id": professional_id, "since": since},
+    ).all()
+    return [ClientActivity(*row) for row in rows]
+
+
+@cache
+def _activity_statement(with_since: bool) -> Select[Any]:
+    join = and_(_reply.c.client_id == _client.c.id)
+    if with_since:
+        join = and_(join, _reply.c.created_at > bindparam("since"))
+    return (
         select(
             _client.c.id,
             _client.c.name_enc,
@@ -101,11 +128,10 @@ def activity_since(
         )
         .select_from(_client.join(_reply, join))
         # A client the professional has not confirmed yet may be someone else: no answers shown.
-        .where(_client.c.professional_id == professional_id, _client.c.confirmed_at.is_not(None))
+        .where(_client.c.professional_id == _PROFESSIONAL, _client.c.confirmed_at.is_not(None))
         .group_by(_client.c.id, _client.c.name_enc)
         .order_by(_client.c.id)
-    ).all()
-    return [ClientActivity(*row) for row in rows]
+    )
 
 
 def open_question_list(
@@ -113,33 +139,43 @@ def open_question_list(
 ) -> list[OpenQuestion]:
     """Open questions with who asked and when, the longest waiting first."""
     rows = session.execute(
-        select(_question.c.client_id, _client.c.name_enc, _question.c.asked_at)
-        .select_from(_question.join(_client, _client.c.id == _question.c.client_id))
-        .where(
-            _question.c.professional_id == professional_id,
-            _question.c.status == QuestionStatus.OPEN,
-        )
-        .order_by(_question.c.asked_at)
-        .limit(limit)
+        _OPEN_QUESTIONS, {"professional_id": professional_id, "limit": limit}
     ).all()
     return [OpenQuestion(*row) for row in rows]
+
+
+_OPEN_QUESTIONS = (
+    select(_question.c.client_id, _client.c.name_enc, _question.c.asked_at)
+    .select_from(_question.join(_client, _client.c.id == _question.c.client_id))
+    .where(
+        _question.c.professional_id == _PROFESSIONAL,
+        _question.c.status == QuestionStatus.OPEN,
+    )
+    .order_by(_question.c.asked_at)
+    .limit(bindparam("limit"))
+)
 
 
 def coming_meetings(
     *, session: Session, professional_id: int, now: datetime, until: datetime
 ) -> list[ComingMeeting]:
     rows = session.execute(
-        select(_meeting.c.client_id, _client.c.name_enc, _meeting.c.planned_for)
-        .select_from(_meeting.join(_client, _client.c.id == _meeting.c.client_id))
-        .where(
-            _meeting.c.professional_id == professional_id,
-            _meeting.c.held_at.is_(None),
-            _meeting.c.planned_for >= now,
-            _meeting.c.planned_for < until,
-        )
-        .order_by(_meeting.c.planned_for)
+        _COMING_MEETINGS, {"professional_id": professional_id, "now": now, "until": until}
     ).all()
     return [ComingMeeting(*row) for row in rows]
+
+
+_COMING_MEETINGS = (
+    select(_meeting.c.client_id, _client.c.name_enc, _meeting.c.planned_for)
+    .select_from(_meeting.join(_client, _client.c.id == _meeting.c.client_id))
+    .where(
+        _meeting.c.professional_id == _PROFESSIONAL,
+        _meeting.c.held_at.is_(None),
+        _meeting.c.planned_for >= bindparam("now"),
+        _meeting.c.planned_for < bindparam("until"),
+    )
+    .order_by(_meeting.c.planned_for)
+)
 
 
 def recent_scores(
@@ -152,30 +188,8 @@ def recent_scores(
     some 8 index entries a client. (Ranking every check-in with a window function read and
     sorted all of them, a table row each: 120 ms for 200 clients with a year of replies,
     bench/digest.py.)"""
-    newest = (
-        select(_recent.c.created_at)
-        .where(_recent.c.client_id == _client.c.id, _recent.c.kind == "checkin")
-        .order_by(_recent.c.created_at.desc())
-        .limit(per_client)
-        .correlate(_client)
-        .subquery()
-    )
-    since = select(func.min(newest.c.created_at)).scalar_subquery()
     rows = session.execute(
-        select(_client.c.id, _client.c.name_enc, _reply.c.value)
-        .select_from(
-            _client.join(
-                _reply,
-                and_(
-                    _reply.c.client_id == _client.c.id,
-                    _reply.c.kind == "checkin",
-                    _reply.c.created_at >= since,
-                ),
-            )
-        )
-        .where(_client.c.professional_id == professional_id, _client.c.confirmed_at.is_not(None))
-        # In the index's own order (no tie-break on id, which would make SQLite sort instead).
-        .order_by(_client.c.id, _reply.c.created_at)
+        _scores_statement(per_client), {"professional_id": professional_id}
     ).all()
     latest: dict[int, list[tuple[str | None, str | None]]] = {}
     for client_id, name_enc, value in rows:
@@ -194,6 +208,35 @@ def recent_scores(
     return found
 
 
+@cache
+def _scores_statement(per_client: int) -> Select[Any]:
+    newest = (
+        select(_recent.c.created_at)
+        .where(_recent.c.client_id == _client.c.id, _recent.c.kind == "checkin")
+        .order_by(_recent.c.created_at.desc())
+        .limit(per_client)
+        .correlate(_client)
+        .subquery()
+    )
+    since = select(func.min(newest.c.created_at)).scalar_subquery()
+    return (
+        select(_client.c.id, _client.c.name_enc, _reply.c.value)
+        .select_from(
+            _client.join(
+                _reply,
+                and_(
+                    _reply.c.client_id == _client.c.id,
+                    _reply.c.kind == "checkin",
+                    _reply.c.created_at >= since,
+                ),
+            )
+        )
+        .where(_client.c.professional_id == _PROFESSIONAL, _client.c.confirmed_at.is_not(None))
+        # In the index's own order (no tie-break on id, which would make SQLite sort instead).
+        .order_by(_client.c.id, _reply.c.created_at)
+    )
+
+
 @dataclass(frozen=True)
 class InDoubt:
     """A personal message that may not have arrived (Telegram did not answer in time:
@@ -210,8 +253,16 @@ def in_doubt(
     *, session: Session, professional_id: int, since: datetime | None, limit: int = 10
 ) -> list[InDoubt]:
     """Messages to this professional or their clients whose arrival is unknown, since `since`."""
+    rows = session.execute(
+        _in_doubt_statement(since is not None),
+        {"professional_id": professional_id, "since": since, "limit": limit},
+    ).all()
+    return [InDoubt(*row) for row in rows]
+
+
+@cache
+def _in_doubt_statement(with_since: bool) -> CompoundSelect[Any]:
     to_client = and_(_outbox.c.recipient_kind == "client", _outbox.c.recipient_id == _client.c.id)
-    mine = _client.c.professional_id == professional_id
     gave_up = and_(
         _outbox.c.status == OutboxStatus.FAILED,
         or_(*(_outbox.c.last_error.like(f"{kind}:%") for kind in GAVE_UP)),
@@ -221,24 +272,21 @@ def in_doubt(
         # matches ix_outbox_in_doubt (a partial index: SQLite cannot prove an OR implies its
         # condition, nor match a list of parameters): the few rows in doubt, never a scan of
         # every message ever sent.
-        _outbox.c.status.in_(bindparam("doubt", IN_DOUBT, expanding=True, literal_execute=True)),
+        _outbox.c.status.in_([literal_column(repr(str(status))) for status in IN_DOUBT]),
         or_(_outbox.c.status == OutboxStatus.UNKNOWN, gave_up),
     ]
-    if since is not None:
-        conditions.append(_outbox.c.created_at > since)
+    if with_since:
+        conditions.append(_outbox.c.created_at > bindparam("since"))
     for_clients = (
         select(_client.c.name_enc, _outbox.c.kind, _outbox.c.created_at, _outbox.c.status)
         .select_from(_outbox.join(_client, to_client))
-        .where(mine, *conditions)
+        .where(_client.c.professional_id == _PROFESSIONAL, *conditions)
     )
     for_professional = select(
         null().label("name_enc"), _outbox.c.kind, _outbox.c.created_at, _outbox.c.status
     ).where(
         _outbox.c.recipient_kind == "professional",
-        _outbox.c.recipient_id == professional_id,
+        _outbox.c.recipient_id == _PROFESSIONAL,
         *conditions,
     )
-    rows = session.execute(
-        for_clients.union_all(for_professional).order_by("created_at").limit(limit)
-    ).all()
-    return [InDoubt(*row) for row in rows]
+    return for_clients.union_all(for_professional).order_by("created_at").limit(bindparam("limit"))

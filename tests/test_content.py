@@ -6,12 +6,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from content import ContentError, load_content
 from content.check import check_content
 from content.lines import Audience, ItemKind, StepKind
 from content.render import SHIPPED, Renderer, content_dirs
-from content.telegram_text import button_problems, check_html, message_problems, utf16_length
+from content.telegram_text import (
+    button_problems,
+    check_html,
+    message_problems,
+    split_message,
+    utf16_length,
+    visible_length,
+)
 
 
 def test_the_shipped_content_has_no_problems() -> None:
@@ -303,3 +312,28 @@ def test_a_line_whose_newline_a_block_tag_would_eat_is_reported(tmp_path: Path) 
         for p in problems
     ), problems
     assert not any("help_client, line 2" in p for p in problems), "the last line has no newline"
+
+
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="abcdé 🙂&<", min_size=0, max_size=60), min_size=1, max_size=8),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(min_value=80, max_value=400),
+)
+def test_a_long_message_is_split_between_lines_and_keeps_every_line(
+    sections: list[list[str]], limit: int
+) -> None:
+    from html import escape
+
+    text = "\n\n".join(
+        "\n".join(f"<b>{escape(line)}</b>" if n == 0 else escape(line) for n, line in enumerate(s))
+        for s in sections
+    )
+    parts = split_message(text, limit=limit)
+    assert all(visible_length(part) <= limit for part in parts)
+    assert all(not check_html(part)[0] for part in parts), "each part is valid on its own"
+    if all(visible_length(line) <= limit for line in text.split("\n")):
+        kept = [line for part in parts for line in part.split("\n") if line]
+        assert kept == [line for line in text.split("\n") if line], "every line, in order"

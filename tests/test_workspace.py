@@ -118,6 +118,7 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
         "Gesprek plannen",
         "Voorbereiden",
         "Gesprek gehouden",
+        "Lijn aanpassen",
         "Exporteren",
         "Overdragen aan een collega",
     ]
@@ -435,3 +436,49 @@ async def test_revoking_deletes_what_showed_answers_at_once(story: Story) -> Non
     assert [c.params["message_id"] for c in calls if c.method == "deleteMessage"] == [page_id]
     assert not [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 5001]
     assert page.params["chat_id"] == 5001
+
+
+async def test_the_line_is_tailored_from_the_page(story: Story) -> None:
+    first = await onboarded(story)
+    page = await page_of(story)
+    [menu] = sent_to(await story.press(PRO, dict(story.buttons(page))["Lijn aanpassen"]), 5001)
+    labels = [label for label, _ in story.buttons(menu)]
+    assert labels[0] == "▶ Spanning voor school" and labels[-1] == "➕ Stap toevoegen"
+    buttons = dict(story.buttons(menu))
+    [options] = texts(await story.press(PRO, buttons["Let op je gedachten"]), "editMessageText")
+    assert "Let op je gedachten" in options
+    calls = await story.press(PRO, "ta:k:1:gedachten")
+    menu = next(c for c in calls if c.method == "editMessageText")
+    assert "Let op je gedachten" not in dict(story.buttons(menu)), "skipped"
+    assert "nog 10 te gaan" in menu.params["text"]
+
+    await story.press(PRO, "ta:t:1:helpend")
+    [changed] = sent_to(await story.say(PRO, "Schrijf één zin op die jou helpt."), 5001)
+    assert "De lijn van Sanne" in changed.params["text"]
+
+    await story.press(PRO, "ta:a:1")
+    lines = [
+        c for c in await story.press(PRO, "ta:l:1:mantelzorg") if c.method == "editMessageText"
+    ]
+    grenzen = dict(story.buttons(lines[0]))["Je grenzen merken"]
+    await story.press(PRO, grenzen)
+
+    with session_scope(runtime_of(story.app).engine) as session:
+        runtime = runtime_of(story.app)
+        traject = session.execute(select(Traject)).scalar_one()
+        from services import trajecten
+
+        order = [
+            s.key for s in trajecten.steps_of(session, runtime.content, runtime.cipher, traject)
+        ]
+        helpend = trajecten.find_step(session, runtime.content, runtime.cipher, traject, "helpend")
+    assert "gedachten" not in order, "skipped for Sanne only"
+    assert order[:3] == ["wat-is-het", "grenzen", "helpend"], "added after the waiting step"
+    assert helpend is not None and helpend.text.get("nl") == "Schrijf één zin op die jou helpt."
+    assert audited(story, "tailored_line") == [1, 1, 1]
+
+    calls = await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    assert any("vrijdag om 15:30" in t for t in texts(calls, chat=7001)), "grenzen waits 4 days"
+    story.clock.advance(timedelta(days=4, hours=6))  # Friday 16:00
+    [next_step] = texts(await story.flush(), chat=7001)
+    assert "Je grenzen merken" in next_step

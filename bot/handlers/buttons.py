@@ -24,6 +24,7 @@ from services import (
     journey,
     onboarding,
     preparation,
+    tailoring,
 )
 from services.callbacks import unpack
 from services.people import Person
@@ -84,4 +85,5 @@ PRO_ACTIONS = {
     "aw": colleagues.route_leave,
     "tr": colleagues.transfer_pressed,
     "ex": export.route,
+    "ta": tailoring.route,
 }
