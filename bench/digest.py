@@ -202,6 +202,7 @@ def _aggregate(replies: Iterable[Reply], confirmed: set[int | None]) -> Aggregat
     newest: dict[int, datetime] = {}
     crisis_recent: Counter[int] = Counter()
     checkins: dict[int, list[Reply]] = defaultdict(list)
+    fresh: set[int] = set()  # checked in since the last digest: their trend is shown
     attention = NOW - ATTENTION_WINDOW
     for reply in replies:
         client = reply.client_id
@@ -211,6 +212,8 @@ def _aggregate(replies: Iterable[Reply], confirmed: set[int | None]) -> Aggregat
             continue
         if reply.kind == "checkin":
             checkins[client].append(reply)
+            if reply.created_at > LAST_DIGEST:
+                fresh.add(client)
         if reply.created_at <= LAST_DIGEST:
             continue
         answers[client] += reply.kind in ANSWER_KINDS
@@ -219,6 +222,8 @@ def _aggregate(replies: Iterable[Reply], confirmed: set[int | None]) -> Aggregat
         newest[client] = max(newest.get(client, reply.created_at), reply.created_at)
     scores: dict[int, tuple[int, ...]] = {}
     for client, rows in checkins.items():
+        if client not in fresh:
+            continue
         latest = sorted(rows, key=lambda r: r.created_at)[-SCORES_SHOWN:]
         values = tuple(int(r.value) for r in latest if r.value and r.value.lstrip("-").isdigit())
         if values:

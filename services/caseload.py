@@ -8,7 +8,7 @@ order a professional would want to work through it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
@@ -54,14 +54,15 @@ def cases(unit: Unit, professional: Professional) -> list[Case]:
         professional_id=professional.id or 0,
         since=unit.now - ATTENTION_WINDOW,
     )
-    found = [_case(unit, row, zone) for row in rows]
+    today = local_date(unit.now, zone)
+    found = [_case(unit, row, zone, today) for row in rows]
     return sorted(found, key=lambda case: (case.state, -case.days, case.name.lower()))
 
 
-def _case(unit: Unit, row: CaseRow, zone: ZoneInfo) -> Case:
+def _case(unit: Unit, row: CaseRow, zone: ZoneInfo, today: date) -> Case:
     days = 0
     if row.step_sent_at is not None and row.traject_status == TrajectStatus.ACTIVE:
-        days = (local_date(unit.now, zone) - local_date(row.step_sent_at, zone)).days
+        days = (today - local_date(row.step_sent_at, zone)).days
     line = unit.content.lines.get(row.line_key or "")
     stall_days = line.stall_days if line else 3
     if row.crisis_since:

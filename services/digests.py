@@ -154,7 +154,9 @@ def gather(
     ]
     trends = [
         {"name": unit.name(s.name_enc), "spark": charts.sparkline(s.values), "last": s.values[-1]}
-        for s in digests.recent_scores(session=unit.session, professional_id=professional.id)
+        for s in digests.recent_scores(
+            session=unit.session, professional_id=professional.id, since=professional.last_digest_at
+        )
     ]
     troubled = digests.in_doubt(
         session=unit.session, professional_id=professional.id, since=professional.last_digest_at

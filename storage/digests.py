@@ -179,9 +179,10 @@ _COMING_MEETINGS = (
 
 
 def recent_scores(
-    *, session: Session, professional_id: int, per_client: int = 8
+    *, session: Session, professional_id: int, since: datetime | None, per_client: int = 8
 ) -> list[ClientScores]:
-    """Each confirmed client's newest check-in scores.
+    """The newest check-in scores of each confirmed client who checked in after `since` (the
+    last digest; None: everyone): a trend line is news only when it moved.
 
     Per client, a correlated subquery finds when the `per_client`-th newest check-in came, and
     only the check-ins from then on are read, from ix_reply_client_kind_created_value alone:
@@ -189,27 +190,30 @@ def recent_scores(
     sorted all of them, a table row each: 120 ms for 200 clients with a year of replies,
     bench/digest.py.)"""
     rows = session.execute(
-        _scores_statement(per_client), {"professional_id": professional_id}
+        _scores_statement(per_client, since is not None),
+        {"professional_id": professional_id, "since": since},
     ).all()
-    latest: dict[int, list[tuple[str | None, str | None]]] = {}
-    for client_id, name_enc, value in rows:
-        latest.setdefault(client_id, []).append((name_enc, value))
+    # Rows come per client, oldest first: gather each client's values as they pass.
     found: list[ClientScores] = []
-    for client_id, kept in latest.items():
-        # Check-ins from the very moment of the cut-off one all pass `>=`: keep the newest
-        # `per_client` rows, as ranking them did (ties in no particular order, as there).
-        values = tuple(
-            int(value)
-            for _, value in kept[-per_client:]
-            if value is not None and value.lstrip("-").isdigit()
-        )
-        if values:
-            found.append(ClientScores(client_id, kept[0][0], values))
+    current: int | None = None
+    name_enc: str | None = None
+    kept: list[str | None] = []
+    for client_id, row_name, value in [*rows, (None, None, None)]:
+        if client_id != current:
+            # Check-ins from the very moment of the cut-off one all pass `>=`: keep the newest
+            # `per_client` rows, as ranking them did (ties in no particular order, as there).
+            values = tuple(
+                int(v) for v in kept[-per_client:] if v is not None and v.lstrip("-").isdigit()
+            )
+            if current is not None and values:
+                found.append(ClientScores(current, name_enc, values))
+            current, name_enc, kept = client_id, row_name, []
+        kept.append(value)
     return found
 
 
 @cache
-def _scores_statement(per_client: int) -> Select[Any]:
+def _scores_statement(per_client: int, with_since: bool) -> Select[Any]:
     newest = (
         select(_recent.c.created_at)
         .where(_recent.c.client_id == _client.c.id, _recent.c.kind == "checkin")
@@ -219,6 +223,18 @@ def _scores_statement(per_client: int) -> Select[Any]:
         .subquery()
     )
     since = select(func.min(newest.c.created_at)).scalar_subquery()
+    checked_in = [_client.c.professional_id == _PROFESSIONAL, _client.c.confirmed_at.is_not(None)]
+    if with_since:  # through the same index: has this client checked in since?
+        checked_in.append(
+            select(_recent.c.id)
+            .where(
+                _recent.c.client_id == _client.c.id,
+                _recent.c.kind == "checkin",
+                _recent.c.created_at > bindparam("since"),
+            )
+            .correlate(_client)
+            .exists()
+        )
     return (
         select(_client.c.id, _client.c.name_enc, _reply.c.value)
         .select_from(
@@ -231,7 +247,7 @@ def _scores_statement(per_client: int) -> Select[Any]:
                 ),
             )
         )
-        .where(_client.c.professional_id == _PROFESSIONAL, _client.c.confirmed_at.is_not(None))
+        .where(*checked_in)
         # In the index's own order (no tie-break on id, which would make SQLite sort instead).
         .order_by(_client.c.id, _reply.c.created_at)
     )

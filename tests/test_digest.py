@@ -205,3 +205,36 @@ async def test_a_meeting_planned_from_the_page_comes_in_the_digest(story: Story)
     story.clock.advance(timedelta(days=1))
     for call in digests(await story.tick()):
         assert "Gesprekken deze week" not in call.params["text"]
+
+
+async def test_check_in_trends_show_who_checked_in_since_the_last_digest(story: Story) -> None:
+    await onboarded(story)
+    now = story.clock.now()
+    old, fresh = add_client(story, "Lotte", 8003), add_client(story, "Daan", 8004)
+    with session_scope(runtime_of(story.app).engine) as session:
+        for client_id, score in ((old, 4), (fresh, 6)):
+            session.add(
+                Reply(
+                    client_id=client_id,
+                    kind="checkin",
+                    item_key="spanning",
+                    value=str(score),
+                    created_at=now - timedelta(days=3),
+                )
+            )
+    story.clock.advance(timedelta(days=1))
+    [first] = digests(await story.tick())  # the first digest: every trend so far
+    assert section(first.params["text"], "Check-ins") == ["Lotte ▄ 4", "Daan ▅ 6"]
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.add(
+            Reply(
+                client_id=fresh,
+                kind="checkin",
+                item_key="spanning",
+                value="8",
+                created_at=story.clock.now(),
+            )
+        )
+    story.clock.advance(timedelta(days=1))
+    [second] = digests(await story.tick())
+    assert section(second.params["text"], "Check-ins") == ["Daan ▅▇ 8"], "only what moved"
