@@ -13,6 +13,7 @@ from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 from reminders.localtime import local_date
+from services import colleagues
 from services.callbacks import pack
 from services.messages import Button, keyboard
 from services.recipients import to_professional
@@ -92,10 +93,16 @@ def _case(unit: Unit, row: CaseRow, zone: ZoneInfo, today: date) -> Case:
 
 
 def show(unit: Unit, professional: Professional) -> None:
-    """/overzicht."""
+    """/overzicht: their own clients, then those of each colleague they stand in for."""
+    _show(unit, professional, professional)
+    for absent in colleagues.standing_in_for(unit, professional):
+        _show(unit, professional, absent)
+
+
+def _show(unit: Unit, professional: Professional, owner: Professional) -> None:
     language = professional.language
-    found = cases(unit, professional)
-    organisation = unit.session.get_one(Organisation, professional.organisation_id)
+    found = cases(unit, owner)
+    organisation = unit.session.get_one(Organisation, owner.organisation_id)
     zone = ZoneInfo(organisation.time_zone)
     lines = [
         {"name": case.name, "state": describe(unit, case, language, zone)} for case in found[:SHOWN]
@@ -108,7 +115,12 @@ def show(unit: Unit, professional: Professional) -> None:
         professional,
         kind="caseload",
         text=unit.render(
-            "caseload", language, clients=lines, total=len(found), more=max(0, len(found) - SHOWN)
+            "caseload",
+            language,
+            clients=lines,
+            total=len(found),
+            more=max(0, len(found) - SHOWN),
+            for_colleague=owner.name if owner is not professional else "",
         ),
         buttons=keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)]),
     )

@@ -75,6 +75,16 @@ def may_act(unit: Unit, professional: Professional, client: Client) -> bool:
     )
 
 
+def standing_in_for(unit: Unit, professional: Professional) -> list[Professional]:
+    """The colleagues on leave whom this professional stands in for now."""
+    found = unit.session.exec(
+        select(Professional)
+        .where(Professional.stand_in_id == professional.id, col(Professional.revoked_at).is_(None))
+        .order_by(Professional.name)
+    )
+    return [p for p in found.all() if on_leave(p, unit.now)]
+
+
 def colleagues(session: Session, professional: Professional) -> list[Professional]:
     """The other active professionals of the same organisation, by name."""
     found = session.exec(

@@ -78,6 +78,10 @@ async def test_during_leave_the_stand_in_gets_the_digest_and_the_questions(story
     [digest] = to(calls, 5002)
     text = digest.params["text"]
     assert "Hoi Peter" in text and "Je vervangt Mirjam" in text and "Sanne" in text
+    own, standing_in = to(await story.say(PETER, "/overzicht"), 5002)
+    assert "nog geen cliënten" in own.params["text"]
+    assert standing_in.params["text"].startswith("<b>Cliënten van Mirjam</b> (1)")
+    assert [label for label, _ in story.buttons(standing_in)] == ["Sanne"]
     [page] = to(await story.press(PETER, dict(story.buttons(digest))["Sanne"]), 5002)
     assert page.params["text"].startswith("<b>Sanne</b>")
     transfer = dict(story.buttons(page))["Overdragen aan een collega"]
@@ -85,6 +89,8 @@ async def test_during_leave_the_stand_in_gets_the_digest_and_the_questions(story
 
     story.clock.advance(timedelta(days=4))  # Saturday: back
     assert stale(await story.press(PETER, "cl:o:1"))
+    [only_own] = to(await story.say(PETER, "/overzicht"), 5002)
+    assert "Mirjam" not in only_own.params["text"]
     story.clock.advance(timedelta(days=2))  # Monday
     calls = await story.tick()
     assert to(calls, 5002) == [] and len(to(calls, 5001)) == 1, "Mirjam's digest is hers again"
