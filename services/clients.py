@@ -130,12 +130,18 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
             _reask(unit, client, traject, step, text)
             return
     note = replies.keep(unit, client, kind="note", traject=traject, text=text)
-    professional = professional_of(unit, client)
+    owner = professional_of(unit, client)
+    professional = colleagues.responder(unit, owner)  # their stand-in, during leave
     to_client(
         unit,
         client,
         kind="question",
-        text=unit.render("question_offer", client.language, professional=professional.name),
+        text=unit.render(
+            "question_offer",
+            client.language,
+            professional=professional.name,
+            away=owner.name if professional is not owner else "",
+        ),
         buttons=keyboard(
             [
                 [

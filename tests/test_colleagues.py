@@ -64,6 +64,7 @@ async def test_during_leave_the_stand_in_gets_the_digest_and_the_questions(story
     assert stale(await story.press(PETER, "vb:v:2"))  # nobody else's client
 
     [offer] = to(await story.say(PUPIL, "Mag mijn moeder mee naar het gesprek?"), 7001)
+    assert "Mirjam is er even niet, Peter neemt het over" in offer.params["text"]
     calls = await story.press(PUPIL, dict(story.buttons(offer))["Ja, stuur het"])
     assert any("moeder" in c.params["text"] for c in to(calls, 5002)), "the question: to Peter"
     assert to(calls, 5001) == []
