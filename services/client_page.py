@@ -9,7 +9,9 @@ professional's own, and every view is written to the audit trail.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -20,12 +22,12 @@ from services import caseload, charts, colleagues, meetings, steps, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
-from services.messages import Button, Keyboard, Outgoing, keyboard
+from services.messages import Button, Keyboard, keyboard
 from services.nudges import nudge_from_professional
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
-from storage.models import Client, Organisation, Professional, RecipientKind, Traject
+from storage.models import Client, Organisation, Professional, Traject
 
 ANSWER_CLIP = 160  # characters of an answer on the page; the cards show it whole
 
@@ -39,14 +41,6 @@ def own_client(unit: Unit, professional: Professional, callback: Callback) -> Cl
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return None
     return client
-
-
-def open_page(unit: Unit, professional: Professional, callback: Callback) -> None:
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
-    unit.answer_callback()
-    show(unit, professional, client)
 
 
 def show(unit: Unit, professional: Professional, client: Client) -> None:
@@ -249,11 +243,13 @@ def _item(
 # --- what the buttons do -------------------------------------------------------------------
 
 
-def chart(unit: Unit, professional: Professional, callback: Callback) -> None:
+def open_page(unit: Unit, professional: Professional, client: Client) -> None:
+    unit.answer_callback()
+    show(unit, professional, client)
+
+
+def chart(unit: Unit, professional: Professional, client: Client) -> None:
     """The check-in scores over time, as a picture."""
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
     unit.answer_callback()
     language = professional.language
     name = unit.name(client.name_enc)
@@ -281,22 +277,16 @@ def chart(unit: Unit, professional: Professional, callback: Callback) -> None:
         action="viewed_chart",
         subject=("client", client.id),
     )
-    unit.send(
-        chat_id=professional.chat_id or 0,
-        recipient_kind=RecipientKind.PROFESSIONAL,
-        recipient_id=professional.id,
+    to_professional(
+        unit,
+        professional,
         kind="chart",
-        message=Outgoing(
-            text=unit.render("chart_caption", language, name=name),
-            photo="data:image/png;base64," + base64.b64encode(picture).decode("ascii"),
-        ),
+        text=unit.render("chart_caption", language, name=name),
+        photo="data:image/png;base64," + base64.b64encode(picture).decode("ascii"),
     )
 
 
-def switch_nudges(unit: Unit, professional: Professional, callback: Callback) -> None:
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
+def switch_nudges(unit: Unit, professional: Professional, client: Client) -> None:
     client.nudges_enabled = not client.nudges_enabled
     language = professional.language
     unit.answer_callback(
@@ -314,12 +304,9 @@ def switch_nudges(unit: Unit, professional: Professional, callback: Callback) ->
 
 
 def nudge_now(
-    unit: Unit, professional: Professional, callback: Callback, *, quiet: tuple[time, time]
+    unit: Unit, professional: Professional, client: Client, *, quiet: tuple[time, time]
 ) -> None:
     """A nudge from the professional, now (their own push; still never in quiet hours)."""
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
     language = professional.language
     name = unit.name(client.name_enc)
     queued = nudge_from_professional(unit, client, quiet_start=quiet[0], quiet_end=quiet[1])
@@ -332,27 +319,18 @@ def nudge_now(
     )
 
 
-def meeting_held(unit: Unit, professional: Professional, callback: Callback) -> None:
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
+def meeting_held(unit: Unit, professional: Professional, client: Client) -> None:
     unit.answer_callback()
     meetings.mark_held(unit, professional, client)
 
 
-def plan_meeting(unit: Unit, professional: Professional, callback: Callback) -> None:
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
+def plan_meeting(unit: Unit, professional: Professional, client: Client) -> None:
     unit.answer_callback()
     meetings.ask_when(unit, professional, client)
 
 
-def transfer(unit: Unit, professional: Professional, callback: Callback) -> None:
+def transfer(unit: Unit, professional: Professional, client: Client) -> None:
     """Only the client's own professional hands them over (a stand-in does not)."""
-    client = own_client(unit, professional, callback)
-    if client is None:
-        return
     if client.professional_id != professional.id:
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
@@ -363,21 +341,21 @@ def transfer(unit: Unit, professional: Professional, callback: Callback) -> None
 def route(
     unit: Unit, professional: Professional, callback: Callback, *, quiet: tuple[time, time]
 ) -> None:
-    """The buttons of the overview and the page: `cl:<what>:<client id>`."""
-    what = callback.part(0)
-    if what == "u":
-        nudge_now(unit, professional, callback, quiet=quiet)
-        return
-    actions = {
+    """The buttons of the overview and the page: `cl:<what>:<client id>`, each for a client
+    this professional may act for (else a stale-button answer)."""
+    actions: dict[str, Callable[[Unit, Professional, Client], None]] = {
         "o": open_page,
         "g": chart,
         "n": switch_nudges,
+        "u": partial(nudge_now, quiet=quiet),
         "m": meeting_held,
         "p": plan_meeting,
         "t": transfer,
     }
-    action = actions.get(what or "")
+    action = actions.get(callback.part(0) or "")
     if action is None:
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
-    action(unit, professional, callback)
+    client = own_client(unit, professional, callback)
+    if client is not None:
+        action(unit, professional, client)

@@ -16,11 +16,11 @@ from content.telegram_text import check_html
 from services import client_page, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
-from services.messages import Button, Outgoing, keyboard
+from services.messages import Button, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
-from storage.models import Client, Professional, RecipientKind, Traject
+from storage.models import Client, Professional, Traject
 
 ANSWERS = 200  # the newest answers in the summary, at most
 FORMATS = {"p": "pdf", "t": "txt"}
@@ -77,16 +77,13 @@ def send(unit: Unit, professional: Professional, callback: Callback) -> None:
         subject=("client", client.id),
         detail=extension,
     )
-    unit.send(
-        chat_id=professional.chat_id or 0,
-        recipient_kind=RecipientKind.PROFESSIONAL,
-        recipient_id=professional.id,
+    to_professional(
+        unit,
+        professional,
         kind="export",
-        message=Outgoing(
-            text=unit.render("export_caption", language, name=name),
-            document=f"data:{kind};base64," + base64.b64encode(data).decode("ascii"),
-            filename=f"duwtje-{_safe(name)}-{day}.{extension}",
-        ),
+        text=unit.render("export_caption", language, name=name),
+        document=f"data:{kind};base64," + base64.b64encode(data).decode("ascii"),
+        filename=f"duwtje-{_safe(name)}-{day}.{extension}",
     )
 
 

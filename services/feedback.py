@@ -32,17 +32,12 @@ def show_cards(unit: Unit, professional: Professional, callback: Callback) -> No
     unit.answer_callback()
     language = professional.language
     name = unit.name(client.name_enc)
-    if client.confirmed_at is None:
-        to_professional(
-            unit,
-            professional,
-            kind="answer_card",
-            text=unit.render("answer_cards_none", language, name=name),
-        )
-        return
-    traject = traject_of(unit, client)
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
-    found = queries.answers_since(session=unit.session, client_id=client.id or 0, since=since)
+    found = (  # nothing of theirs is shown before the professional confirmed who they are
+        queries.answers_since(session=unit.session, client_id=client.id or 0, since=since)
+        if client.confirmed_at is not None
+        else []
+    )
     if not found:
         to_professional(
             unit,
@@ -51,6 +46,7 @@ def show_cards(unit: Unit, professional: Professional, callback: Callback) -> No
             text=unit.render("answer_cards_none", language, name=name),
         )
         return
+    traject = traject_of(unit, client)
     audit(
         unit,
         actor=("professional", professional.id),

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from services.audit import audit
 from services.callbacks import Callback, pack
-from services.messages import Button, Keyboard, Outgoing, keyboard
+from services.messages import Button, Keyboard, keyboard
 from services.qr import qr_png
 from services.recipients import to_client, to_professional
 from services.unit import Unit
@@ -100,27 +100,15 @@ def choose_line(
     if role not in CLIENT_ROLES or line is None or role not in line.roles:
         unit.answer_callback(unit.label("answer.stale_button", language))
         return
-    _invite, token = create_invite(
-        session=unit.session,
-        organisation_id=professional.organisation_id,
+    _hand_out(
+        unit,
+        professional,
+        bot_username=bot_username,
         role=role,
-        professional_id=professional.id,
+        template="invite_link",
+        values={"role": unit.label(f"roles.{role}", language), "line": line.title.get(language)},
         line_key=line.key,
-        now=unit.now,
     )
-    unit.answer_callback()
-    link = deep_link(bot_username, token)
-    unit.edit_pressed(
-        unit.render(
-            "invite_link",
-            language,
-            role=unit.label(f"roles.{role}", language),
-            line=line.title.get(language),
-            link=link,
-            days=INVITE_VALID_FOR.days,
-        ),
-    )
-    _send_qr(unit, professional, link)
 
 
 def _choose_pupil(unit: Unit, professional: Professional) -> None:
@@ -160,26 +148,15 @@ def choose_pupil(
     if traject is None or pupil is None or pupil.professional_id != professional.id:
         unit.answer_callback(unit.label("answer.stale_button", language))
         return
-    _invite, token = create_invite(
-        session=unit.session,
-        organisation_id=professional.organisation_id,
+    _hand_out(
+        unit,
+        professional,
+        bot_username=bot_username,
         role=Role.PARENT,
-        professional_id=professional.id,
+        template="invite_parent_link",
+        values={"pupil": _decrypt_name(unit, pupil.name_enc)},
         traject_id=traject.id,
-        now=unit.now,
     )
-    unit.answer_callback()
-    link = deep_link(bot_username, token)
-    unit.edit_pressed(
-        unit.render(
-            "invite_parent_link",
-            language,
-            pupil=_decrypt_name(unit, pupil.name_enc),
-            link=link,
-            days=INVITE_VALID_FOR.days,
-        )
-    )
-    _send_qr(unit, professional, link)
 
 
 def _choose_client(unit: Unit, professional: Professional) -> None:
@@ -215,23 +192,45 @@ def choose_client(
     if client is None or client.professional_id != professional.id:
         unit.answer_callback(unit.label("answer.stale_button", language))
         return
+    _hand_out(
+        unit,
+        professional,
+        bot_username=bot_username,
+        role=client.role,
+        template="invite_phone_link",
+        values={"name": _decrypt_name(unit, client.name_enc)},
+        client_id=client.id,
+    )
+
+
+def _hand_out(
+    unit: Unit,
+    professional: Professional,
+    *,
+    bot_username: str,
+    role: str,
+    template: str,
+    values: dict[str, str],
+    line_key: str | None = None,
+    traject_id: int | None = None,
+    client_id: int | None = None,
+) -> None:
+    """A new one-time link: shown in the pressed message (`template`), and as a QR code."""
     _invite, token = create_invite(
         session=unit.session,
         organisation_id=professional.organisation_id,
-        role=client.role,
+        role=role,
         professional_id=professional.id,
-        client_id=client.id,
+        line_key=line_key,
+        traject_id=traject_id,
+        client_id=client_id,
         now=unit.now,
     )
     unit.answer_callback()
     link = deep_link(bot_username, token)
     unit.edit_pressed(
         unit.render(
-            "invite_phone_link",
-            language,
-            name=_decrypt_name(unit, client.name_enc),
-            link=link,
-            days=INVITE_VALID_FOR.days,
+            template, professional.language, link=link, days=INVITE_VALID_FOR.days, **values
         )
     )
     _send_qr(unit, professional, link)
@@ -241,12 +240,12 @@ def _send_qr(unit: Unit, professional: Professional, link: str) -> None:
     """The link as a QR code, to show on the screen during a face-to-face intake. The picture
     holds the token: the outbox keeps it encrypted, like every personal message."""
     picture = "data:image/png;base64," + base64.b64encode(qr_png(link)).decode("ascii")
-    unit.send(
-        chat_id=professional.chat_id or 0,
-        recipient_kind=RecipientKind.PROFESSIONAL,
-        recipient_id=professional.id,
+    to_professional(
+        unit,
+        professional,
         kind="invite_qr",
-        message=Outgoing(text=unit.render("invite_qr", professional.language), photo=picture),
+        text=unit.render("invite_qr", professional.language),
+        photo=picture,
     )
 
 

@@ -47,8 +47,12 @@ def to_professional(
     buttons: Keyboard = (),
     priority: int = PRIORITY_REPLY,
     key: str | None = None,
+    photo: str | None = None,
+    document: str | None = None,
+    filename: str | None = None,
 ) -> bool:
-    """False when the professional has no chat yet (invite not opened): nothing is queued."""
+    """False when the professional has no chat yet (invite not opened): nothing is queued.
+    With `photo` or `document` the text is its caption (see services/messages.py: Outgoing)."""
     if professional.chat_id is None or professional.revoked_at is not None:
         return False
     unit.send(
@@ -56,7 +60,9 @@ def to_professional(
         recipient_kind=RecipientKind.PROFESSIONAL,
         recipient_id=professional.id,
         kind=kind,
-        message=Outgoing(text=text, buttons=buttons),
+        message=Outgoing(
+            text=text, buttons=buttons, photo=photo, document=document, filename=filename
+        ),
         priority=priority,
         key=key,
     )

@@ -10,6 +10,9 @@ skip it, `ta:t:<client>:<step>` a new text (typed next), `ta:a:<client>` lines t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from content.telegram_text import clip
 from services import client_page, colleagues, steps, trajecten
 from services.audit import audit
@@ -110,20 +113,9 @@ def _skip(
     unit: Unit, professional: Professional, client: Client, traject: Traject, cb: Callback
 ) -> None:
     key = cb.part(2) or ""
-    try:
-        trajecten.skip_step(
-            unit.session,
-            unit.content,
-            unit.cipher,
-            traject,
-            key=key,
-            now=unit.now,
-            by=_by(professional),
-        )
-    except trajecten.TailoringError:
-        unit.answer_callback(unit.label("tailor.cannot", professional.language))
-        return
-    _changed(unit, professional, client, traject, f"skip {key}")
+    _tailor(
+        unit, professional, client, traject, f"skip {key}", partial(trajecten.skip_step, key=key)
+    )
 
 
 def _ask_text(
@@ -159,27 +151,9 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
     if traject is None or traject.status != TrajectStatus.ACTIVE:
         return False
     written = clip(text.strip(), TEXT_LIMIT)
-    try:
-        # Written in the client's language, it is their text in either language.
-        trajecten.change_step(
-            unit.session,
-            unit.content,
-            unit.cipher,
-            traject,
-            key=key,
-            texts={"text": {"nl": written, "en": written}},
-            now=unit.now,
-            by=_by(professional),
-        )
-    except trajecten.TailoringError:
-        to_professional(
-            unit,
-            professional,
-            kind="tailor",
-            text=unit.label("tailor.cannot", professional.language),
-        )
-        return True
-    _changed(unit, professional, client, traject, f"change {key}", edit=False)
+    # Written in the client's language, it is their text in either language.
+    change = partial(trajecten.change_step, key=key, texts={"text": {"nl": written, "en": written}})
+    _tailor(unit, professional, client, traject, f"change {key}", change, pressed=False)
     return True
 
 
@@ -238,32 +212,34 @@ def _add(
     order = [s.key for s in trajecten.steps_of(unit.session, unit.content, unit.cipher, traject)]
     # Right after the waiting step (or the last one done): it comes next, not at the end.
     after = traject.step_key or next((k for k in reversed(order) if k in done), None)
-    try:
-        trajecten.add_step(
-            unit.session,
-            unit.content,
-            unit.cipher,
-            traject,
-            after=after,
-            step=step.model_dump(mode="json", exclude_defaults=True),
-            now=unit.now,
-            by=_by(professional),
-        )
-    except trajecten.TailoringError:
-        unit.answer_callback(unit.label("tailor.cannot", professional.language))
-        return
-    _changed(unit, professional, client, traject, f"add {step.key}")
+    copy = step.model_dump(mode="json", exclude_defaults=True)
+    add = partial(trajecten.add_step, after=after, step=copy)
+    _tailor(unit, professional, client, traject, f"add {step.key}", add)
 
 
-def _changed(
+def _tailor(
     unit: Unit,
     professional: Professional,
     client: Client,
     traject: Traject,
     what: str,
+    change: Callable[..., object],
     *,
-    edit: bool = True,
+    pressed: bool = True,
 ) -> None:
+    """Make one change (a services/trajecten.py function, its own arguments bound), then let
+    the waiting step follow; `pressed`: it came from a button, not from typed text."""
+    language = professional.language
+    try:
+        change(unit.session, unit.content, unit.cipher, traject, now=unit.now, by=_by(professional))
+    except trajecten.TailoringError:
+        if pressed:
+            unit.answer_callback(unit.label("tailor.cannot", language))
+        else:
+            to_professional(
+                unit, professional, kind="tailor", text=unit.label("tailor.cannot", language)
+            )
+        return
     steps.realign(unit, traject)
     audit(
         unit,
@@ -272,9 +248,9 @@ def _changed(
         subject=("client", client.id),
         detail=what,
     )
-    if edit:
-        unit.answer_callback(unit.label("tailor.done", professional.language))
-    _show_menu(unit, professional, client, traject, edit=edit)
+    if pressed:
+        unit.answer_callback(unit.label("tailor.done", language))
+    _show_menu(unit, professional, client, traject, edit=pressed)
 
 
 def _by(professional: Professional) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -193,22 +195,18 @@ def recent_scores(
         _scores_statement(per_client, since is not None),
         {"professional_id": professional_id, "since": since},
     ).all()
-    # Rows come per client, oldest first: gather each client's values as they pass.
     found: list[ClientScores] = []
-    current: int | None = None
-    name_enc: str | None = None
-    kept: list[str | None] = []
-    for client_id, row_name, value in [*rows, (None, None, None)]:
-        if client_id != current:
-            # Check-ins from the very moment of the cut-off one all pass `>=`: keep the newest
-            # `per_client` rows, as ranking them did (ties in no particular order, as there).
-            values = tuple(
-                int(v) for v in kept[-per_client:] if v is not None and v.lstrip("-").isdigit()
-            )
-            if current is not None and values:
-                found.append(ClientScores(current, name_enc, values))
-            current, name_enc, kept = client_id, row_name, []
-        kept.append(value)
+    for client_id, group in groupby(rows, key=itemgetter(0)):  # per client, oldest first
+        kept = list(group)
+        # Check-ins from the very moment of the cut-off one all pass `>=`: keep the newest
+        # `per_client` rows, as ranking them did (ties in no particular order, as there).
+        values = tuple(
+            int(value)
+            for _, _, value in kept[-per_client:]
+            if value is not None and value.lstrip("-").isdigit()
+        )
+        if values:
+            found.append(ClientScores(client_id, kept[0][1], values))
     return found
 
 
