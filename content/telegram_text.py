@@ -8,6 +8,7 @@ to what the bot actually sends.
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 MESSAGE_LIMIT = 4096  # characters (UTF-16 code units) after entity parsing
@@ -174,8 +175,16 @@ def clip(text: str, units: int) -> str:
 
 
 def visible_length(text: str) -> int:
-    """How long `text` (Telegram HTML) is as Telegram counts it: after parsing, in UTF-16."""
-    return utf16_length(check_html(text)[1])
+    """How long `text` (valid Telegram HTML) is as Telegram counts it: after parsing, in UTF-16.
+
+    Valid means what `check_html` accepts, as every rendered message is (the content check
+    holds the templates to it, autoescape the values): then every "<" opens a tag and every
+    "&" an entity, and dropping the tags and unescaping gives the very text the parser would,
+    at a tenth of its cost (a long digest is measured piece by piece)."""
+    return utf16_length(html.unescape(_TAG.sub("", text)))
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def split_message(text: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:

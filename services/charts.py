@@ -10,6 +10,7 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from storage.client_page import Score
@@ -19,11 +20,17 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def sparkline(values: Sequence[int], *, low: int = 0, high: int = 10) -> str:
     """Scores as a row of block characters, for a text message (a digest, a page)."""
+    high = max(high, low)
+    marks = _marks(low, high)
+    return "".join(marks[min(max(v, low), high) - low] for v in values)
+
+
+@cache
+def _marks(low: int, high: int) -> tuple[str, ...]:
+    """The block for each score from `low` to `high`: a digest draws a hundred lines."""
     span = max(high - low, 1)
-    return "".join(
-        SPARKS[min(len(SPARKS) - 1, max(0, round((v - low) / span * (len(SPARKS) - 1))))]
-        for v in values
-    )
+    top = len(SPARKS) - 1
+    return tuple(SPARKS[round((v - low) / span * top)] for v in range(low, high + 1))
 
 
 def by_item(scores: Sequence[Score]) -> dict[tuple[str | None, str], list[Score]]:

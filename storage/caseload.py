@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlmodel import Session
 
 from storage.models import (
     Client,
-    Meeting,
     Question,
     QuestionStatus,
     Reply,
@@ -21,7 +21,6 @@ _client = Client.__table__  # type: ignore[attr-defined]
 _traject = Traject.__table__  # type: ignore[attr-defined]
 _question = Question.__table__  # type: ignore[attr-defined]
 _reply = Reply.__table__  # type: ignore[attr-defined]
-_meeting = Meeting.__table__  # type: ignore[attr-defined]
 _any_traject = _traject.alias("any_traject")
 
 
@@ -42,15 +41,20 @@ class CaseRow:
     nudge_rung: int
     open_questions: int
     crisis_since: int  # crisis messages since `since`
-    last_meeting_at: datetime | None
 
 
 def caseload(*, session: Session, professional_id: int, since: datetime) -> list[CaseRow]:
     """Every client of this professional, with their newest traject, their open questions and
-    crisis messages since `since`, and their last meeting: one statement, however large."""
+    crisis messages since `since`: one statement, however large."""
+    rows = session.execute(_CASELOAD, {"professional_id": professional_id, "since": since}).all()
+    return [CaseRow(*row) for row in rows]
+
+
+def _caseload_statement() -> Select[Any]:
     # Per client, each a correlated subquery through that table's client_id index: a few
     # index entries a client, where grouping each table first read every client's rows (all
-    # professionals'), then joined them through temporary indexes (bench/digest.py).
+    # professionals'), then joined them through temporary indexes (bench/digest.py). Built
+    # once, with its values as parameters: the digest and /overzicht run it often.
     client_id = _client.c.id
     newest = (  # their newest traject: the one joined
         select(func.max(_any_traject.c.id))
@@ -61,10 +65,11 @@ def caseload(*, session: Session, professional_id: int, since: datetime) -> list
         _question.c.client_id == client_id, _question.c.status == QuestionStatus.OPEN
     )
     crisis = select(func.count()).where(  # through ix_reply_client_kind_created_value
-        _reply.c.client_id == client_id, _reply.c.kind == "crisis", _reply.c.created_at > since
+        _reply.c.client_id == client_id,
+        _reply.c.kind == "crisis",
+        _reply.c.created_at > bindparam("since"),
     )
-    last_meeting = select(func.max(_meeting.c.held_at)).where(_meeting.c.client_id == client_id)
-    rows = session.execute(
+    return (
         select(
             client_id,
             _client.c.name_enc,
@@ -81,10 +86,11 @@ def caseload(*, session: Session, professional_id: int, since: datetime) -> list
             func.coalesce(_traject.c.nudge_rung, 0),
             open_questions.scalar_subquery(),
             crisis.scalar_subquery(),
-            last_meeting.scalar_subquery(),
         )
         .select_from(_client.outerjoin(_traject, _traject.c.id == newest.scalar_subquery()))
-        .where(_client.c.professional_id == professional_id)
+        .where(_client.c.professional_id == bindparam("professional_id"))
         .order_by(client_id)
-    ).all()
-    return [CaseRow(*row) for row in rows]
+    )
+
+
+_CASELOAD = _caseload_statement()

@@ -131,7 +131,9 @@ def _activity_statement(with_since: bool) -> Select[Any]:
         .select_from(_client.join(_reply, join))
         # A client the professional has not confirmed yet may be someone else: no answers shown.
         .where(_client.c.professional_id == _PROFESSIONAL, _client.c.confirmed_at.is_not(None))
-        .group_by(_client.c.id, _client.c.name_enc)
+        # By the id alone (name_enc depends on it, for PostgreSQL too): grouping by the name as
+        # well made SQLite sort the rows in a temporary tree first.
+        .group_by(_client.c.id)
         .order_by(_client.c.id)
     )
 

@@ -254,7 +254,8 @@ class Reply(SQLModel, table=True):
 
     __tablename__ = "reply"
     __table_args__ = (
-        Index("ix_reply_client_created", "client_id", "created_at"),
+        # With the kind, so the digest counts what came since the last one from the index alone.
+        Index("ix_reply_client_created_kind", "client_id", "created_at", "kind"),
         # A client's check-in scores and crisis messages, for the digest and the overview; with
         # the value, so the digest's trend lines read the index alone (a client's rows lie all
         # over the table, one page each).

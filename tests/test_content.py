@@ -332,8 +332,48 @@ def test_a_long_message_is_split_between_lines_and_keeps_every_line(
         for s in sections
     )
     parts = split_message(text, limit=limit)
-    assert all(visible_length(part) <= limit for part in parts)
+    assert all(parsed_length(part) <= limit for part in parts), "measured by the parser"
     assert all(not check_html(part)[0] for part in parts), "each part is valid on its own"
-    if all(visible_length(line) <= limit for line in text.split("\n")):
+    if all(parsed_length(line) <= limit for line in text.split("\n")):
         kept = [line for part in parts for line in part.split("\n") if line]
         assert kept == [line for line in text.split("\n") if line], "every line, in order"
+
+
+def parsed_length(text: str) -> int:
+    """How long `text` is to Telegram, by the HTML parser (visible_length's shortcut aside)."""
+    return utf16_length(check_html(text)[1])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "b", "i", "u", "s", "code", "a", "tg-spoiler"]),
+            st.text(alphabet="abé 🙂&<>\"'\n;#x", max_size=40),
+        ),
+        max_size=12,
+    )
+)
+def test_the_visible_length_of_valid_html_is_what_the_parser_sees(
+    pieces: list[tuple[str, str]],
+) -> None:
+    from html import escape
+
+    def tagged(tag: str, words: str) -> str:
+        if tag == "a":
+            return f'<a href="https://example.nl/?a=1&amp;b=2">{escape(words)}</a>'
+        return f"<{tag}>{escape(words)}</{tag}>" if tag else escape(words)
+
+    text = "".join(tagged(tag, words) for tag, words in pieces) + "&quot;&#127775;&#x1F31F;"
+    assert not check_html(text)[0]
+    assert visible_length(text) == parsed_length(text)
+
+
+def test_a_sparkline_draws_each_score_and_keeps_out_of_range_ones_at_the_ends() -> None:
+    from services.charts import sparkline
+
+    assert sparkline([0, 5, 10]) == "▁▅█"
+    assert sparkline(range(11)) == "▁▂▂▃▄▅▅▆▇▇█"
+    assert sparkline([-3, 14]) == "▁█", "clamped, not an error"
+    assert sparkline([1, 3, 5], low=1, high=5) == "▁▅█"
+    assert sparkline([4], low=4, high=4) == "▁", "a scale of one value"
+    assert sparkline([]) == ""
