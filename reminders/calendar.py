@@ -1,0 +1,73 @@
+"""Which days are what: school days, school holidays, Dutch public holidays.
+
+An organisation's calendar is plain data (`Calendar`), made once per sweep from the settings and
+the `holidays` package (services/nudge_policy.py), so every rule here is a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from functools import cache
+
+import holidays
+
+SCHOOL_START = time(8, 30)
+SCHOOL_END = time(15, 0)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A school holiday, first and last day included."""
+
+    name: str
+    first: date
+    last: date
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
+class Calendar:
+    public_holidays: frozenset[date] = frozenset()
+    nudge_on_public_holidays: bool = False
+    school_holidays: tuple[Holiday, ...] = ()  # of the organisation's region
+    school_start: time = SCHOOL_START
+    school_end: time = SCHOOL_END
+    school_weekdays: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+
+    def school_holiday(self, day: date) -> Holiday | None:
+        return next((h for h in self.school_holidays if day in h), None)
+
+    def is_public_holiday(self, day: date) -> bool:
+        return day in self.public_holidays
+
+    def is_school_day(self, day: date) -> bool:
+        return (
+            day.weekday() in self.school_weekdays
+            and not self.is_public_holiday(day)
+            and self.school_holiday(day) is None
+        )
+
+    def welcome_back(self, day: date) -> Holiday | None:
+        """The school holiday that `day` is the first school day after, if it is one: only
+        weekends and public holidays lie between that holiday's last day and `day`."""
+        if not self.is_school_day(day):
+            return None
+        for holiday in self.school_holidays:
+            if not holiday.last < day <= holiday.last + timedelta(days=14):
+                continue
+            between = (
+                holiday.last + timedelta(days=n) for n in range(1, (day - holiday.last).days)
+            )
+            if not any(self.is_school_day(d) for d in between):
+                return holiday
+        return None
+
+
+@cache
+def dutch_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """The Dutch public holidays of these years (King's Day, Easter, Christmas, ...)."""
+    found = holidays.country_holidays("NL", years=range(first_year, last_year + 1))
+    return frozenset(found.keys())
