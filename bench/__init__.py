@@ -25,7 +25,7 @@ class Benchmark:
 
 
 def registry() -> dict[str, Benchmark]:
-    from bench import digest, enqueue, fanout
+    from bench import digest, enqueue, fanout, jobs, memory, sweep
 
     return {
         "fanout": Benchmark(
@@ -33,6 +33,9 @@ def registry() -> dict[str, Benchmark]:
         ),
         "enqueue": Benchmark("enqueue", enqueue.TARGET, enqueue.run),
         "digest": Benchmark("digest", digest.TARGET, digest.run, correctness=("wrong_counts",)),
+        "sweep": Benchmark("sweep", sweep.TARGET, sweep.run, correctness=("wrong_rows",)),
+        "memory": Benchmark("memory", memory.TARGET, memory.run),
+        "jobs": Benchmark("jobs", jobs.TARGET, jobs.run, correctness=("job_difference",)),
     }
 
 

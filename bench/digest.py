@@ -21,7 +21,9 @@ app stores them; a few unconfirmed, unreachable, stopped or paused), other profe
 clients own the rest of the table, a year of replies of every kind (a burst since yesterday's
 digest), questions (a few still open), meetings held and coming, and an outbox as large as half
 the reply table (sent messages, their texts wiped after 30 days as housekeeping does, and a few
-that may not have arrived). Media are not kept (the default), so `media_enc` stays empty. No
+that may not have arrived), and a year of nudges (two a month each, some since the last digest,
+which the digest counts with how many were followed). Media are not kept (the default), so
+`media_enc` stays empty. No
 ANALYZE: the bot never runs one, so the planner works without statistics here as well.
 """
 
@@ -355,6 +357,7 @@ def _seed(
     open_questions = _questions(connection, rng, people, replies, texts)
     _meetings(connection, rng, people)
     outbox_rows = _outbox(connection, rng, people, texts, rows=table_rows // 2)
+    _nudge_log(connection, rng, people)
     connection.execute("COMMIT")
     # The running bot checkpoints every few seconds; a digest never reads through a huge WAL.
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -685,6 +688,40 @@ def _outbox(
         f"INSERT INTO outbox_message ({_OUTBOX_COLUMNS}) VALUES ({', '.join('?' * 14)})", found
     )
     return len(found)
+
+
+def _nudge_log(
+    connection: sqlite3.Connection, rng: random.Random, people: Sequence[_Person]
+) -> None:
+    """Two nudges a month over the year for everyone (half of them followed), a few since the
+    last digest: the digest counts those and how many were followed."""
+    rows: list[Row] = []
+    for person in people:
+        for _ in range(24):
+            at = NOW - timedelta(seconds=rng.uniform(60, YEAR.total_seconds()))
+            followed = sqlite_timestamp(at + timedelta(hours=5)) if rng.random() < 0.5 else None
+            rung = rng.randint(1, 3)
+            rows.append(
+                (
+                    person.id,
+                    person.traject_id,
+                    "ladder",
+                    rung,
+                    f"{rung}.0",
+                    sqlite_timestamp(at),
+                    followed,
+                )
+            )
+        if rng.random() < 0.3:
+            at = NOW - timedelta(hours=rng.uniform(1, 20))
+            rows.append(
+                (person.id, person.traject_id, "ladder", 1, "1.1", sqlite_timestamp(at), None)
+            )
+    connection.executemany(
+        "INSERT INTO nudge (client_id, traject_id, kind, rung, text_id, due_at, followed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 _WORDS = (

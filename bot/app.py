@@ -104,6 +104,7 @@ def build_application(
         ("verder", basics.carry_on),
         ("oefening", basics.exercise_now),
         ("voortgang", basics.progress),
+        ("checkindag", basics.checkin_day),
         ("pauze", basics.pause),
         ("stop", basics.stop),
         ("privacy", basics.privacy),
@@ -163,12 +164,14 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not lease_of(context.application).held:
         return
     with session_scope(rt.engine) as session:
-        unit = Unit(session=session, now=rt.clock.now(), content=rt.content, cipher=rt.cipher)
-        counts = sweep(
-            unit,
-            quiet_start=rt.settings.defaults.quiet_hours_start,
-            quiet_end=rt.settings.defaults.quiet_hours_end,
+        unit = Unit(
+            session=session,
+            now=rt.clock.now(),
+            content=rt.content,
+            cipher=rt.cipher,
+            policy=rt.policy,
         )
+        counts = sweep(unit)
         unit.flush()
     if unit.queued:
         log.info("sweep queued %s", counts)

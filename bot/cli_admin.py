@@ -56,6 +56,13 @@ def org_add(
     ],
     time_zone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/Amsterdam",
     language: Annotated[str, typer.Option(help="nl or en.")] = "nl",
+    school_region: Annotated[
+        str | None,
+        typer.Option(
+            "--school-region",
+            help="Whose school holidays its pupils follow: a region in [school_holidays].",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Add an organisation (the first one comes from the configuration)."""
@@ -70,6 +77,8 @@ def org_add(
             time_zone=time_zone,
             language=language,
             now=_now(),
+            school_region=school_region,
+            known_regions=settings_for(config).school_holidays.keys(),
         )
     out.print(f"Organisation {key} added.", markup=False, highlight=False)
 
@@ -87,13 +96,14 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
                 "privacy_contact": o.privacy_contact,
                 "time_zone": o.time_zone,
                 "language": o.language,
+                "school_region": o.school_region or "",
             }
             for o in list_organisations(session=session)
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("key", "name", "privacy contact", "time zone", "language")
+    table = Table("key", "name", "privacy contact", "time zone", "language", "school region")
     for row in rows:
         table.add_row(*row.values())
     out.print(table)

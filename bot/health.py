@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.lease import NAME, LeaseKeeper
 from bot.runtime import Runtime
 from storage import health, lease, outbox_admin
+
+if TYPE_CHECKING:
+    from aiohttp import web
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def report(rt: Runtime, keeper: LeaseKeeper) -> tuple[bool, dict[str, Any]]:
 
 
 def add_healthz(app: web.Application, rt: Runtime, keeper: LeaseKeeper) -> None:
+    from aiohttp import web  # webhook mode only (bot/run.py)
+
     async def healthz(_request: web.Request) -> web.Response:
         healthy, details = report(rt, keeper)
         return web.json_response({"healthy": healthy, **details}, status=200 if healthy else 503)

@@ -14,19 +14,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
-from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application
 
 from bot.app import build_application, lease_of, runtime_of, sender_of
 from bot.clock import Clock
-from bot.health import add_healthz, warn_if_away_too_long
+from bot.health import warn_if_away_too_long
 from bot.inbound import requeue_stored
 from bot.logs import protect_logs
 from bot.polling import poll
 from bot.settings import Settings
 from bot.setup import prepare_database
-from bot.webhook import build_webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +34,7 @@ COMMANDS = (
     "oefening",
     "verder",
     "voortgang",
+    "checkindag",
     "pauze",
     "privacy",
     "stop",
@@ -137,6 +136,12 @@ async def _start_updates(
                 await task
 
         return stop_polling, task
+
+    # Only webhook mode serves HTTP: aiohttp (9 MB) is imported for it alone.
+    from aiohttp import web
+
+    from bot.health import add_healthz
+    from bot.webhook import build_webhook_app
 
     secret = settings.require_webhook_secret()
     app = build_webhook_app(rt, application, secret=secret)

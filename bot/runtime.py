@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy import Engine
 from telegram.ext import CallbackContext
@@ -11,6 +13,8 @@ from telegram.ext import CallbackContext
 from bot.clock import Clock
 from bot.settings import Settings
 from content import Content
+from reminders.calendar import Holiday
+from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
 
 
@@ -23,6 +27,32 @@ class Runtime:
     cipher: FieldCipher
     organisation_name: str
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @cached_property
+    def policy(self) -> NudgePolicy:
+        return nudge_policy(self.settings)
+
+
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    """The nudge rules as the configuration sets them ([defaults], [nudges], [school_holidays])."""
+    nudges = settings.nudges
+    return NudgePolicy(
+        quiet_start=settings.defaults.quiet_hours_start,
+        quiet_end=settings.defaults.quiet_hours_end,
+        gap_days=nudges.gap_days,
+        per_week=nudges.per_week,
+        window=timedelta(hours=nudges.moment_window_hours),
+        just_wrote=timedelta(hours=nudges.just_wrote_hours),
+        tell_at_once=nudges.tell_professional == "at_once",
+        on_public_holidays=nudges.on_public_holidays,
+        school_start=nudges.school_start,
+        school_end=nudges.school_end,
+        checkin_reminder=timedelta(hours=nudges.checkin_reminder_hours),
+        school_holidays={
+            region: tuple(Holiday(h.name, h.first, h.last) for h in periods)
+            for region, periods in settings.school_holidays.items()
+        },
+    )
 
 
 def runtime(context: CallbackContext) -> Runtime:  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -135,10 +135,49 @@ class JobsSettings(_Section):
     lease_seconds: float = Field(default=20.0, ge=2, le=300)
 
 
+class NudgeSettings(_Section):
+    """The nudge ladder and the caps on automatic messages (reminders/). Quiet hours are in
+    [defaults]; how many days before a step counts as stalled is each line's `stall_days`."""
+
+    gap_days: int = Field(default=2, ge=1, le=14)  # between one rung and the next
+    per_week: int = Field(default=3, ge=1, le=14)  # automatic messages in any seven days
+    # A nudge may still go this long after the person's moment (after a restart, say).
+    moment_window_hours: float = Field(default=3.0, gt=0, le=12)
+    # Someone who wrote this recently gets no automatic message.
+    just_wrote_hours: float = Field(default=12.0, ge=0, le=72)
+    # When the ladder ends without a reaction: tell the professional in the digest, or at once.
+    tell_professional: Literal["digest", "at_once"] = "digest"
+    on_public_holidays: bool = False
+    school_start: time = time(8, 30)
+    school_end: time = time(15, 0)
+    # A check-in not answered this long after it came gets one gentle reminder.
+    checkin_reminder_hours: float = Field(default=24.0, ge=1, le=168)
+
+    @model_validator(mode="after")
+    def _school_hours(self) -> NudgeSettings:
+        if self.school_start >= self.school_end:
+            raise ValueError("school_start must come before school_end")
+        return self
+
+
+class SchoolHolidaySettings(_Section):
+    name: str
+    first: date
+    last: date
+
+    @model_validator(mode="after")
+    def _order(self) -> SchoolHolidaySettings:
+        if self.first > self.last:
+            raise ValueError(f"{self.name}: the first day ({self.first}) is after the last")
+        return self
+
+
 class OrganisationSettings(_Section):
     key: str = "mijn-organisatie"
     name: str = "Mijn organisatie"
     privacy_contact: str = "privacy@example.nl"
+    # Whose school holidays its pupils follow: one of the regions in [school_holidays].
+    school_region: str | None = None
 
     @field_validator("key")
     @classmethod
@@ -202,11 +241,27 @@ class Settings(BaseModel):
     defaults: DefaultsSettings = DefaultsSettings()
     pacing: PacingSettings = PacingSettings()
     jobs: JobsSettings = JobsSettings()
+    nudges: NudgeSettings = NudgeSettings()
+    # Per region ("noord", "midden", "zuid"), the school holidays: pupils get no automatic
+    # messages then, and a welcome back on the first school day after.
+    school_holidays: dict[str, tuple[SchoolHolidaySettings, ...]] = Field(default_factory=dict)
     organisation: OrganisationSettings = OrganisationSettings()
     content: ContentSettings = ContentSettings()
     privacy: PrivacySettings = PrivacySettings()
     secrets: Secrets = Field(default_factory=Secrets, exclude=True)
     source: str = Field(default="(defaults)", exclude=True)
+
+    @model_validator(mode="after")
+    def _school_region(self) -> Settings:
+        region = self.organisation.school_region
+        if region is not None and region not in self.school_holidays:
+            known = ", ".join(sorted(self.school_holidays)) or "none yet"
+            raise ValueError(
+                f"organisation.school_region = {region!r} has no [school_holidays] entry "
+                f"(regions: {known}); add `{region} = [{{ name = ..., first = ..., last = ... }}]`"
+                " under [school_holidays]"
+            )
+        return self
 
     def require_token(self) -> str:
         if self.secrets.telegram_token is None:

@@ -62,6 +62,7 @@ def prepare_database(settings: Settings) -> str | None:
                 time_zone=settings.defaults.time_zone,
                 language=settings.defaults.language,
                 now=SystemClock().now(),
+                school_region=settings.organisation.school_region,
             )
         return current_revision(engine)
     except SQLAlchemyError as exc:

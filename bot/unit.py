@@ -46,6 +46,7 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
             content=rt.content,
             cipher=rt.cipher,
             update_id=update.update_id,
+            policy=rt.policy,
         )
         yield unit
         unit.flush()

@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -36,7 +37,7 @@ from chaos.rig import (
 )
 from chaos.seed import Person
 from storage.db import scratch_database, session_scope
-from storage.models import OutboxMessage, Traject
+from storage.models import Client, OutboxMessage, Traject
 
 NAME = "workers"
 CRITERION = (
@@ -77,8 +78,10 @@ async def _run(url: str, *, total: int, nudged: int, lease_seconds: float) -> Fi
             sandbox.url,
             database_url=url,
             jobs={"lease_seconds": lease_seconds, "sweep_seconds": 1.0},
-            # No quiet hours: the nudges must go whatever the hour this runs at.
+            # No quiet hours, holidays or caps in the way: the nudges must go whatever the hour
+            # and day this runs at (each person's moment is set to now, see `_stall`).
             defaults={"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"},
+            nudges={"on_public_holidays": True, "just_wrote_hours": 0},
         )
         async with SandboxClient(sandbox.url) as control:
             _, people = await rig.people(control, total)
@@ -152,10 +155,14 @@ def _swept(process: BotProcess) -> bool:
 
 
 def _stall(rig: Rig, people: list[Person], now: datetime) -> None:
-    """A waiting step whose nudge is due now, for each of `people`."""
+    """A waiting step whose nudge is due now, for each of `people`, whose moment of the day is
+    now (a nudge goes at the person's moment, reminders/slots.py)."""
+    moment = now.astimezone(ZoneInfo(rig.settings.defaults.time_zone)).strftime("%H:%M")
     with session_scope(rig.engine) as session:
         for person in people:
             assert person.client_id is not None
+            client = session.get_one(Client, person.client_id)
+            client.preferred_moment = moment
             session.add(
                 Traject(
                     client_id=person.client_id,

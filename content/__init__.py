@@ -28,6 +28,9 @@ class Content:
     def line(self, key: str) -> Line:
         return self.lines[key]
 
+    def nudge_pictures(self) -> tuple[str, ...]:
+        return _nudge_pictures(self.renderer.directories)
+
     def picture(self, name: str) -> Path | None:
         """The file for a step's `picture` (the organisation's own folders first)."""
         for directory in reversed(self.renderer.directories):
@@ -35,6 +38,21 @@ class Content:
             if path.is_file():
                 return path
         return None
+
+
+NUDGE_PICTURES = ("nudge-*.png", "nudge-*.jpg")
+
+
+def _nudge_pictures(directories: Sequence[Path]) -> tuple[str, ...]:
+    """The cheerful pictures a second nudge may bring: `pictures/nudge-*.png` (or .jpg) in
+    every content folder, the organisation's own among them."""
+    names = {
+        path.name
+        for directory in directories
+        for pattern in NUDGE_PICTURES
+        for path in (directory / "pictures").glob(pattern)
+    }
+    return tuple(sorted(names))
 
 
 def load_content(

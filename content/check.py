@@ -11,8 +11,10 @@ from jinja2 import TemplateError
 
 from content.lines import LANGUAGES, ItemKind, Line, Step, StepKind, load_lines
 from content.plain import (
+    NUDGE_TEMPLATES,
     NUDGE_VARIANTS,
     PROFESSIONAL_TEMPLATES,
+    WELCOME_TEMPLATE,
     lock_screen_problems,
     plain_language_problems,
 )
@@ -155,7 +157,10 @@ def _check_line(renderer: Renderer, line: Line, sensitive: list[str]) -> list[Pr
             for text, unasked in _step_messages(renderer, line, step, language, problems, file):
                 found = message_problems(text) + plain_language_problems(text)
                 if unasked:
-                    found += lock_screen_problems(text, sensitive)
+                    # The step's own title says what it is about ("Spanning voor school"):
+                    # never on the line a locked phone shows.
+                    title = step.title.get(language)
+                    found += lock_screen_problems(text, [*sensitive, *([title] if title else [])])
                 problems.extend(Problem(file, where, f"{p} ({language})") for p in found)
             for label in _step_labels(step, language):
                 problems.extend(
@@ -193,26 +198,38 @@ def _step_messages(
     wanted: list[tuple[str, dict[str, Any], bool]] = []
     if step.kind == StepKind.CHECKIN:
         for index, item in enumerate(step.items):
-            wanted.append(
-                (
-                    "checkin_item",
-                    {
-                        "first": index == 0,
-                        "title": title,
-                        "question": item.text.get(language),
-                        "intro": step.text.get(language) if index == 0 else "",
-                        "number": index + 1,
-                        "total": len(step.items),
-                        "in_words": item.kind == ItemKind.TEXT,
-                    },
-                    index == 0,
+            for reminder in (False, True):  # the one gentle reminder resends a question
+                wanted.append(
+                    (
+                        "checkin_item",
+                        {
+                            "reminder": reminder,
+                            "first": index == 0 and not reminder,
+                            "title": title,
+                            "question": item.text.get(language),
+                            "intro": step.text.get(language) if index == 0 else "",
+                            "number": index + 1,
+                            "total": len(step.items),
+                            "in_words": item.kind == ItemKind.TEXT,
+                        },
+                        index == 0 or reminder,
+                    )
                 )
-            )
     else:
         wanted.append(("step", step.context(language, line), True))
     if not step.recurring:
-        for variant in range(NUDGE_VARIANTS):
-            wanted.append(("nudge", {"variant": variant, "step_title": title}, True))
+        for template in (*NUDGE_TEMPLATES.values(), WELCOME_TEMPLATE):
+            for variant in range(NUDGE_VARIANTS):
+                for reason in ("step", "meeting"):
+                    values = {
+                        "variant": variant,
+                        "step_title": title,
+                        "name": "Sanne",
+                        "days": 4,
+                        "reason": reason,
+                        "professional": "Mirjam",
+                    }
+                    wanted.append((template, values, True))
     messages = []
     for template, values, unasked in wanted:
         try:

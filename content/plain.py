@@ -73,6 +73,13 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "client_stopped",
         "crisis_alert",
         "digest",
+        "nudge_stopped",
+        "nudge_talk",
+        "nudge_choose",
+        "nudge_when",
+        "nudge_ask_words",
+        "stall_days_ask",
+        "stall_days_set",
         "help_professional",
         "invite_line",
         "invite_link",
@@ -127,8 +134,11 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "tailor_choose_step",
     }
 )
+# The nudge ladder's templates, per rung, and the welcome back after a school holiday. Each has
+# this many variants ({% if variant == N %}); services/nudges.py picks one (never the one the
+# person had last), `duwtje content check` renders them all.
+NUDGE_TEMPLATES = {1: "nudge_1", 2: "nudge_2", 3: "nudge_3"}
+WELCOME_TEMPLATE = "holiday_welcome"
+NUDGE_VARIANTS = 5
 # Templates of messages that come unasked and may light up a locked phone.
-UNASKED_TEMPLATES = frozenset({"step", "nudge", "checkin_item"})
-# The nudge template has this many variants ({% if variant == N %}); services/nudges.py picks
-# one, `duwtje content check` renders them all.
-NUDGE_VARIANTS = 3
+UNASKED_TEMPLATES = frozenset({"step", "checkin_item", WELCOME_TEMPLATE, *NUDGE_TEMPLATES.values()})

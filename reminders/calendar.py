@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cache
 
-import holidays
-
 SCHOOL_START = time(8, 30)
 SCHOOL_END = time(15, 0)
 
@@ -30,6 +28,8 @@ class Holiday:
 
 @dataclass(frozen=True)
 class Calendar:
+    # Public holidays: those of `country` (the `holidays` package, any year), and any listed.
+    country: str | None = None
     public_holidays: frozenset[date] = frozenset()
     nudge_on_public_holidays: bool = False
     school_holidays: tuple[Holiday, ...] = ()  # of the organisation's region
@@ -41,7 +41,9 @@ class Calendar:
         return next((h for h in self.school_holidays if day in h), None)
 
     def is_public_holiday(self, day: date) -> bool:
-        return day in self.public_holidays
+        if day in self.public_holidays:
+            return True
+        return self.country is not None and day in public_holidays_of(self.country, day.year)
 
     def is_school_day(self, day: date) -> bool:
         return (
@@ -67,7 +69,15 @@ class Calendar:
 
 
 @cache
+def public_holidays_of(country: str, year: int) -> frozenset[date]:
+    """A country's public holidays in one year (for "NL": New Year, Easter, King's Day,
+    Ascension, Whitsun, Christmas; Liberation Day in the years it is one)."""
+    import holidays  # here: the package takes a tenth of a second to import, most of it unused
+
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
 def dutch_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
-    """The Dutch public holidays of these years (King's Day, Easter, Christmas, ...)."""
-    found = holidays.country_holidays("NL", years=range(first_year, last_year + 1))
-    return frozenset(found.keys())
+    return frozenset().union(
+        *(public_holidays_of("NL", year) for year in range(first_year, last_year + 1))
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,9 +78,11 @@ def add_organisation(
     time_zone: str,
     language: str,
     now: datetime,
+    school_region: str | None = None,
+    known_regions: Collection[str] = (),
 ) -> Organisation:
     """Another organisation in this installation (each has its own professionals, clients,
-    privacy contact and time zone)."""
+    privacy contact and time zone, and the school holidays of its region)."""
     if not ORG_KEY_PATTERN.match(key):
         raise AdminError(
             f"organisation key {key!r}: use up to 40 lowercase letters, digits and dashes, "
@@ -97,6 +100,12 @@ def add_organisation(
         ) from None
     if language not in ("nl", "en"):
         raise AdminError("--language: nl or en")
+    if school_region is not None and school_region not in known_regions:
+        regions = ", ".join(sorted(known_regions)) or "none yet"
+        raise AdminError(
+            f"--school-region {school_region!r}: the configuration has no [school_holidays] "
+            f"entry for it (regions: {regions}); add one first"
+        )
     organisation = Organisation(
         key=key,
         name=name.strip(),
@@ -104,6 +113,7 @@ def add_organisation(
         time_zone=time_zone,
         language=language,
         created_at=now,
+        school_region=school_region,
     )
     session.add(organisation)
     session.flush()

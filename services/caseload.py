@@ -65,7 +65,7 @@ def _case(unit: Unit, row: CaseRow, zone: ZoneInfo, today: date) -> Case:
     if row.step_sent_at is not None and row.traject_status == TrajectStatus.ACTIVE:
         days = (today - local_date(row.step_sent_at, zone)).days
     line = unit.content.lines.get(row.line_key or "")
-    stall_days = line.stall_days if line else 3
+    stall_days = row.stall_days or (line.stall_days if line else 3)
     if row.crisis_since:
         state = State.ATTENTION
     elif not row.confirmed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -18,12 +18,11 @@ from sqlmodel import col, select
 
 from content.lines import Step
 from content.telegram_text import clip
-from services import caseload, charts, colleagues, meetings, steps, trajecten
+from services import caseload, charts, colleagues, meetings, pro_nudges, steps, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
 from services.messages import Button, Keyboard, keyboard
-from services.nudges import nudge_from_professional
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
@@ -105,6 +104,7 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
             [
                 Button(unit.label("page.nudge_now", language), data=pack("cl", "u", cid)),
                 Button(unit.label(switch, language), data=pack("cl", "n", cid)),
+                Button(unit.label("page.stall_days", language), data=pack("cl", "s", cid)),
             ],
             [
                 Button(unit.label("page.plan_meeting", language), data=pack("cl", "p", cid)),
@@ -303,22 +303,6 @@ def switch_nudges(unit: Unit, professional: Professional, client: Client) -> Non
     show(unit, professional, client)
 
 
-def nudge_now(
-    unit: Unit, professional: Professional, client: Client, *, quiet: tuple[time, time]
-) -> None:
-    """A nudge from the professional, now (their own push; still never in quiet hours)."""
-    language = professional.language
-    name = unit.name(client.name_enc)
-    queued = nudge_from_professional(unit, client, quiet_start=quiet[0], quiet_end=quiet[1])
-    unit.answer_callback()
-    to_professional(
-        unit,
-        professional,
-        kind="nudged_now",
-        text=unit.render("nudged_now", language, name=name, sent=queued),
-    )
-
-
 def meeting_held(unit: Unit, professional: Professional, client: Client) -> None:
     unit.answer_callback()
     meetings.mark_held(unit, professional, client)
@@ -338,16 +322,25 @@ def transfer(unit: Unit, professional: Professional, client: Client) -> None:
     colleagues.transfer_menu(unit, professional, client)
 
 
-def route(
-    unit: Unit, professional: Professional, callback: Callback, *, quiet: tuple[time, time]
-) -> None:
+def route(unit: Unit, professional: Professional, callback: Callback) -> None:
     """The buttons of the overview and the page: `cl:<what>:<client id>`, each for a client
     this professional may act for (else a stale-button answer)."""
     actions: dict[str, Callable[[Unit, Professional, Client], None]] = {
         "o": open_page,
         "g": chart,
         "n": switch_nudges,
-        "u": partial(nudge_now, quiet=quiet),
+        "u": pro_nudges.menu,
+        "s": pro_nudges.stall_menu,
+        **{
+            f"s{days}": partial(pro_nudges.set_stall_days, days=days)
+            for days in pro_nudges.STALL_DAYS
+        },
+        **{f"u{kind}": partial(pro_nudges.when_menu, kind=kind) for kind in pro_nudges.KINDS},
+        **{
+            f"u{when}{kind}": partial(pro_nudges.chosen, kind=kind, now=when == "n")
+            for kind in pro_nudges.KINDS
+            for when in "gn"
+        },
         "m": meeting_held,
         "p": plan_meeting,
         "t": transfer,

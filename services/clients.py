@@ -10,17 +10,18 @@ Nothing a client writes is dropped: every message becomes a Reply (text encrypte
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from content.lines import Step, StepKind
 from content.telegram_text import clip
-from services import checkins, colleagues, journey, replies, steps
+from services import activity, checkins, colleagues, journey, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
 from services.messages import Button, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
-from storage import outbox
+from storage import nudges, outbox
 from storage.models import (
     Client,
     ClientStatus,
@@ -299,17 +300,54 @@ def pause(unit: Unit, client: Client, when: str = "") -> None:
 
 
 def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
-    """The buttons under a nudge: carry on now, or a pause."""
+    """The buttons under a nudge: carry on now, a pause (a menu, or a week at once), or talk to
+    the professional. Any of them counts as following the nudge."""
     traject = steps.active_traject(unit, client)
     if traject is None or traject.client_id != client.id or traject.line_key != callback.part(1):
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     unit.remove_pressed_buttons()
     unit.answer_callback()
-    if callback.part(0) == "pause":
+    choice = callback.part(0)
+    if choice == "talk":
+        # They want a person: no more automatic nudges for this stall; the professional acts.
+        nudges.mark_followed(session=unit.session, client_id=client.id or 0, now=unit.now)
+        client.last_activity_at = unit.now
+        _ask_to_talk(unit, client, traject)
+        return
+    activity.acted(unit, client, traject)
+    if choice == "pause":
         journey.pause_menu(unit, client)
+    elif choice == "week":
+        journey.pause_until(unit, client, unit.now + timedelta(days=7))
     else:
         carry_on(unit, client)
+
+
+def _ask_to_talk(unit: Unit, client: Client, traject: Traject) -> None:
+    owner = professional_of(unit, client)
+    recipient = colleagues.responder(unit, owner)
+    line = unit.content.lines.get(traject.line_key)
+    step = line.step(traject.step_key) if line and traject.step_key else None
+    name = unit.name(client.name_enc)
+    to_professional(
+        unit,
+        recipient,
+        kind="nudge_talk",
+        text=unit.render(
+            "nudge_talk",
+            recipient.language,
+            client=name,
+            step_title=step.title.get(recipient.language) if step else "",
+        ),
+        buttons=keyboard([[Button(name[:30] or "…", data=pack("cl", "o", client.id or 0))]]),
+    )
+    to_client(
+        unit,
+        client,
+        kind="reply",
+        text=unit.render("nudge_talk_sent", client.language, professional=recipient.name),
+    )
 
 
 def stop(unit: Unit, client: Client) -> None:

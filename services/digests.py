@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from content.telegram_text import split_message
+from reminders.ladder import ladder_done
 from reminders.localtime import local_date, next_occurrence, parse_clock
 from services import caseload, charts, colleagues
 from services.callbacks import pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
-from storage import digests
+from storage import digests, nudges
 from storage.models import Organisation, OutboxStatus, Professional
 from storage.outbox import PRIORITY_BULK
 
@@ -123,7 +124,11 @@ def gather(
 
     def of(state: caseload.State) -> list[dict[str, object]]:
         return [
-            {"name": name(c.row.client_id, c.row.name_enc), "days": c.days}
+            {
+                "name": name(c.row.client_id, c.row.name_enc),
+                "days": c.days,
+                "stopped": ladder_done(c.row.nudge_rung),
+            }
             for c in cases
             if c.state == state
         ]
@@ -189,8 +194,19 @@ def gather(
         "in_doubt": doubt,
         "not_sent": not_sent,
         "to_confirm": [name(c.row.client_id, c.row.name_enc) for c in cases if not c.row.confirmed],
+        "nudges": _nudge_effect(unit, professional),
     }
     return values, named
+
+
+def _nudge_effect(unit: Unit, professional: Professional) -> dict[str, int]:
+    """Nudges to their clients since the last digest (the first: the last week), and how many
+    were followed within 48 hours."""
+    since = professional.last_digest_at or unit.now - timedelta(days=7)
+    found = nudges.effect(
+        session=unit.session, professional_id=professional.id, since=since, until=unit.now
+    )
+    return {"sent": found.sent, "followed": found.followed}
 
 
 def _open_buttons(named: dict[int, str]) -> Keyboard:

@@ -7,10 +7,8 @@ is audited, and the message is tidied from the chat like the page itself.
 from __future__ import annotations
 
 import base64
+import importlib.util
 from pathlib import Path
-
-import matplotlib
-from fpdf import FPDF
 
 from content.telegram_text import check_html
 from services import client_page, trajecten
@@ -24,9 +22,15 @@ from storage.models import Client, Professional, Traject
 
 ANSWERS = 200  # the newest answers in the summary, at most
 FORMATS = {"p": "pdf", "t": "txt"}
-# matplotlib ships DejaVu Sans, which has every letter a name may have (ë, ł, ş, ...).
-FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-FONT_BOLD = FONT.with_name("DejaVuSans-Bold.ttf")
+
+
+def _fonts() -> tuple[Path, Path]:
+    """DejaVu Sans, which matplotlib ships and which has every letter a name may have (ë, ł,
+    ş, ...). Found without importing matplotlib: that costs the bot 40 MB it rarely needs."""
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations
+    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
 
 
 def ask_format(unit: Unit, professional: Professional, callback: Callback) -> None:
@@ -143,10 +147,13 @@ def _step_title(unit: Unit, traject: Traject | None, key: str | None, language: 
 
 def _pdf(html: str) -> bytes:
     """A plain A4 document: bold lines for the headings, the rest as running text."""
+    from fpdf import FPDF  # here: a PDF is made now and then, not at every start
+
+    font, bold = _fonts()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("DejaVu", "", str(FONT))
-    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.add_font("DejaVu", "", str(font))
+    pdf.add_font("DejaVu", "B", str(bold))
     pdf.add_page()
     for line in html.splitlines():
         heading = line.startswith("<b>") and line.endswith("</b>")

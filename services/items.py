@@ -47,12 +47,13 @@ def item_buttons(
     return ()
 
 
-def item_text(unit: Unit, person: Client, step: Step, index: int) -> str:
+def item_text(unit: Unit, person: Client, step: Step, index: int, *, reminder: bool = False) -> str:
     item = step.items[index]
     return unit.render(
         "checkin_item",
         person.language,
-        first=index == 0,
+        reminder=reminder,
+        first=index == 0 and not reminder,
         title=step.title.get(person.language),
         intro=step.text.get(person.language) if index == 0 else "",
         question=item.text.get(person.language),
@@ -73,6 +74,7 @@ def send_item(
     at: datetime | None = None,
     key: str | None = None,
     priority: int = PRIORITY_REPLY,
+    reminder: bool = False,
 ) -> None:
     item = step.items[index]
     if item.kind == ItemKind.TEXT:
@@ -81,7 +83,7 @@ def send_item(
         unit,
         person,
         kind="checkin",
-        text=item_text(unit, person, step, index),
+        text=item_text(unit, person, step, index, reminder=reminder),
         buttons=item_buttons(traject, step, occurrence, index, item, person.language),
         priority=PRIORITY_BULK if at else priority,
         key=key or f"item:{traject.id}:{step.key}:{occurrence}:{index}:{person.id}",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from reminders.localtime import at_local, local_date
-from services import colleagues
+from services import activity, colleagues
 from services.audit import audit
 from services.journey import parse_day
 from services.recipients import to_professional
@@ -119,6 +119,7 @@ def mark_held(unit: Unit, professional: Professional, client: Client) -> None:
                 client_id=client.id or 0, professional_id=client.professional_id, held_at=unit.now
             )
         )
+    activity.met(unit, client)
     audit(
         unit,
         actor=("professional", professional.id),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import colleagues, feedback, meetings, tailoring
+from services import colleagues, feedback, meetings, pro_nudges, tailoring
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -40,6 +40,7 @@ def professional_text(
         or meetings.awaited(unit, professional, text)
         or colleagues.awaited(unit, professional, text)
         or tailoring.awaited(unit, professional, text)
+        or pro_nudges.awaited(unit, professional, text)
     ):
         return
     help_professional(unit, professional)

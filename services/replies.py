@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services import activity
 from services.unit import Unit
 from storage.models import Client, Reply, Traject
 
@@ -39,4 +40,5 @@ def keep(
     )
     unit.session.add(reply)
     unit.session.flush()
+    activity.acted(unit, client, traject)
     return reply

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from content.lines import Audience, Step, StepKind
+from reminders.ladder import StallReason
 from reminders.moments import next_moment, nudge_at, step_at
-from services import items, replies, trajecten
+from services import activity, items, replies, trajecten
 from services.callbacks import pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client
@@ -27,7 +28,6 @@ from storage.models import (
     Organisation,
     Traject,
     TrajectCheckin,
-    TrajectMember,
     TrajectStatus,
 )
 from storage.outbox import PRIORITY_BULK, PRIORITY_REPLY
@@ -47,19 +47,7 @@ def owner_of(unit: Unit, traject: Traject) -> Client:
 
 def active_traject(unit: Unit, client: Client) -> Traject | None:
     """The client's own active traject, or (a parent) the one they take part in."""
-    own = unit.session.exec(
-        select(Traject)
-        .where(Traject.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
-        .order_by(Traject.id.desc())  # type: ignore[union-attr]
-    ).first()
-    if own is not None:
-        return own
-    return unit.session.exec(
-        select(Traject)
-        .join(TrajectMember, TrajectMember.traject_id == Traject.id)  # type: ignore[arg-type]
-        .where(TrajectMember.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
-        .order_by(Traject.id.desc())  # type: ignore[union-attr]
-    ).first()
+    return activity.active_traject(unit, client)
 
 
 def takes_part(unit: Unit, client: Client, traject: Traject) -> bool:
@@ -169,7 +157,7 @@ def _waiting_since(unit: Unit, owner: Client, traject: Traject, sent_at: datetim
     line = trajecten.line_of(unit.content, traject)
     stall_days = traject.stall_days or (line.stall_days if line else 3)
     traject.step_sent_at = sent_at
-    traject.nudge_rung = 0
+    activity.restart(traject, sent_at, StallReason.STEP)
     traject.next_nudge_at = nudge_at(
         sent_at, stall_days, owner.preferred_moment, zone_of(unit, owner)
     )

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from content import Content
 from services.messages import Keyboard, Outgoing
+from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
 from storage.outbox import PRIORITY_REPLY, NewMessage, enqueue
 
@@ -42,6 +43,8 @@ class Unit:
     content: Content
     cipher: FieldCipher
     update_id: int | None = None
+    # The nudge rules of this installation (quiet hours, caps, school holidays, ...).
+    policy: NudgePolicy = field(default_factory=NudgePolicy)
     queued: list[NewMessage] = field(default_factory=list)
     direct: list[AnswerCallback | EditPressed | RemovePressedButtons] = field(default_factory=list)
     # Names decrypted in this unit of work: a digest names each client in several sections.

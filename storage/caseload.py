@@ -41,6 +41,7 @@ class CaseRow:
     nudge_rung: int
     open_questions: int
     crisis_since: int  # crisis messages since `since`
+    stall_days: int | None = None  # the traject's own threshold, if the professional set one
 
 
 def caseload(*, session: Session, professional_id: int, since: datetime) -> list[CaseRow]:
@@ -86,6 +87,7 @@ def _caseload_statement() -> Select[Any]:
             func.coalesce(_traject.c.nudge_rung, 0),
             open_questions.scalar_subquery(),
             crisis.scalar_subquery(),
+            _traject.c.stall_days,
         )
         .select_from(_client.outerjoin(_traject, _traject.c.id == newest.scalar_subquery()))
         .where(_client.c.professional_id == bindparam("professional_id"))

@@ -11,13 +11,14 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     MetaData,
@@ -107,6 +108,11 @@ class Organisation(SQLModel, table=True):
     time_zone: str = Field(default="Europe/Amsterdam", max_length=64)
     language: str = Field(default="nl", max_length=8)
     created_at: datetime = Field(sa_column=_utc())
+    # Whose school holidays its pupils follow (`[school_holidays.<region>]` in the config).
+    school_region: str | None = Field(default=None, max_length=40)
+    # The first school day after a holiday brings pupils a "welcome back": the day that was
+    # last done, so a second sweep that day (or a restart) does not do it again.
+    welcomed_back_on: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
 
 
 class Professional(SQLModel, table=True):
@@ -169,6 +175,8 @@ class Client(SQLModel, table=True):
     nudges_enabled: bool = Field(
         default=True, sa_column=Column(Boolean(), nullable=False, server_default=true())
     )
+    # The weekday (0 Monday) they chose for their weekly check-in; None: the day they began.
+    checkin_day: int | None = None
 
 
 class Traject(SQLModel, table=True):
@@ -199,8 +207,15 @@ class Traject(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     last_activity_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     stall_days: int | None = None  # per-client override of the line's threshold
+    # The nudge ladder: the last rung sent for this stall (0: none yet, 3: done), when the
+    # next is due, what the stall is about (reminders/ladder.py: "step", "meeting") and since
+    # when.
     nudge_rung: int = 0
     next_nudge_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    stall_reason: str = Field(
+        default="step", sa_column=Column(String(10), nullable=False, server_default="step")
+    )
+    stall_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class TrajectMember(SQLModel, table=True):
@@ -223,6 +238,7 @@ class TrajectCheckin(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("traject_id", "step_key"),
         Index("ix_traject_checkin_due", "next_at"),
+        Index("ix_traject_checkin_remind", "remind_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,6 +246,8 @@ class TrajectCheckin(SQLModel, table=True):
     step_key: str = Field(max_length=64)
     next_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     sent_count: int = 0
+    # One gentle reminder when the last one was not answered by then (None: none due).
+    remind_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class TrajectOverride(SQLModel, table=True):
@@ -247,6 +265,40 @@ class TrajectOverride(SQLModel, table=True):
     data_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     created_by: str = Field(default="administrator", max_length=40)
+
+
+class NudgeKind(StrEnum):
+    LADDER = "ladder"  # a rung of the nudge ladder
+    WELCOME = "welcome"  # the first school day after a holiday
+    CHECKIN = "checkin"  # a check-in that came on its schedule
+    REMINDER = "reminder"  # the one gentle reminder of a check-in not answered
+    PROFESSIONAL = "professional"  # "nudge now" by their professional: not automatic
+
+
+# What counts against the caps (reminders/caps.py): everything Duwtje sends on its own accord.
+AUTOMATIC_NUDGES = (NudgeKind.LADDER, NudgeKind.WELCOME, NudgeKind.CHECKIN, NudgeKind.REMINDER)
+
+
+class Nudge(SQLModel, table=True):
+    """Every message that reached (or will reach) a client without them asking: for the caps,
+    for "never the same text twice", and for the effect (followed: they did something within
+    48 hours). Holds no text, only which one (`text_id`, "2.4": rung 2, its fifth text)."""
+
+    __tablename__ = "nudge"
+    __table_args__ = (Index("ix_nudge_client_due", "client_id", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(
+        sa_column=Column(ForeignKey("client.id", ondelete="CASCADE"), nullable=False)
+    )
+    # No foreign key: a traject goes only with its client, whose key takes these rows along,
+    # and a sweep writes ten thousand of them (bench/enqueue.py).
+    traject_id: int | None = None
+    kind: str = Field(max_length=20)
+    rung: int = 0
+    text_id: str | None = Field(default=None, max_length=10)
+    due_at: datetime = Field(sa_column=_utc())  # when it goes (now, or the end of quiet hours)
+    followed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Reply(SQLModel, table=True):

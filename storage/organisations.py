@@ -26,6 +26,7 @@ def ensure_organisation(
     time_zone: str,
     language: str,
     now: datetime,
+    school_region: str | None = None,
 ) -> Organisation:
     """The organisation with `key`, created or brought in line with the configuration."""
     organisation = get_organisation_by_key(session=session, key=key)
@@ -37,6 +38,7 @@ def ensure_organisation(
             time_zone=time_zone,
             language=language,
             created_at=now,
+            school_region=school_region,
         )
         session.add(organisation)
     else:
@@ -44,6 +46,7 @@ def ensure_organisation(
         organisation.privacy_contact = privacy_contact
         organisation.time_zone = time_zone
         organisation.language = language
+        organisation.school_region = school_region
     session.flush()
     return organisation
 

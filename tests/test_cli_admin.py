@@ -69,7 +69,22 @@ def test_organisations_are_added_and_listed(config: Path) -> None:
         "privacy_contact": "privacy@zuid.nl",
         "time_zone": "Europe/Amsterdam",
         "language": "nl",
+        "school_region": "",
     }
+
+
+def test_an_organisations_school_region_must_be_configured(config: Path) -> None:
+    args = ("org", "add", "wijkteam-zuid", "--name", "Zuid", "--privacy-contact", "p@zuid.nl")
+    code, _, err = run(config, *args, "--school-region", "zuid")
+    assert code == 1
+    assert "--school-region 'zuid'" in err and "[school_holidays]" in err
+    text = config.read_text(encoding="utf-8")
+    holidays = '[{ name = "kerst", first = 2026-12-19, last = 2027-01-03 }]'
+    config.write_text(f"{text}\n[school_holidays]\nzuid = {holidays}\n", encoding="utf-8")
+    code, out, _ = run(config, *args, "--school-region", "zuid")
+    assert code == 0, out
+    code, out, _ = run(config, "org", "list", "--json")
+    assert {row["key"]: row["school_region"] for row in json.loads(out)}["wijkteam-zuid"] == "zuid"
 
 
 @pytest.mark.parametrize(

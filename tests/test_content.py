@@ -377,3 +377,39 @@ def test_a_sparkline_draws_each_score_and_keeps_out_of_range_ones_at_the_ends() 
     assert sparkline([1, 3, 5], low=1, high=5) == "▁▅█"
     assert sparkline([4], low=4, high=4) == "▁", "a scale of one value"
     assert sparkline([]) == ""
+
+
+def test_a_nudge_whose_first_line_names_the_step_is_reported(tmp_path: Path) -> None:
+    folder = copy_of_shipped(tmp_path)
+    path = folder / "templates" / "nl" / "nudge_2.html"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Hoi {{ name }} ☀️", "Hoi {{ name }}, {{ step_title }} ☀️"), "utf-8")
+    problems = [str(p) for p in check_content([folder])]
+    assert any("the first line names" in p and "(nl)" in p for p in problems), problems
+
+
+def test_every_rung_has_five_texts_in_each_language() -> None:
+    from content import load_content
+    from content.plain import NUDGE_TEMPLATES, NUDGE_VARIANTS, WELCOME_TEMPLATE
+
+    renderer = load_content().renderer
+    assert NUDGE_VARIANTS >= 5
+    for template in (*NUDGE_TEMPLATES.values(), WELCOME_TEMPLATE):
+        for language in ("nl", "en"):
+            texts = {
+                renderer.render(
+                    template,
+                    language,
+                    variant=variant,
+                    name="Sanne",
+                    step_title="Let op je gedachten",
+                    days=4,
+                    reason="step",
+                    professional="Mirjam",
+                )
+                for variant in range(NUDGE_VARIANTS)
+            }
+            assert len(texts) == NUDGE_VARIANTS, (template, language)
+            for text in texts:
+                assert "Sanne" in text.split("\n", 1)[0]
+                assert "Let op je gedachten" not in text.split("\n", 1)[0]

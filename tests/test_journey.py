@@ -284,7 +284,9 @@ async def nudged(story: Story) -> Call:
     await story.press(PUPIL, buttons(story, first)["Gelezen ✔"])  # step 2: Thursday 15:30
     story.clock.advance(timedelta(days=3, hours=7))
     assert any("Let op je gedachten" in t for t in texts(await story.tick(), chat=7001))
-    story.clock.advance(timedelta(days=4))
+    # Sunday 17:00: within the hours after her moment (15:30). On Monday her weekly check-in
+    # comes, and one automatic message a day would move the nudge to Tuesday.
+    story.clock.advance(timedelta(days=3))
     calls = await story.tick()
     [nudge] = [c for c in calls if "Ik ga verder" in buttons(story, c)]
     assert nudge.params["chat_id"] == 7001

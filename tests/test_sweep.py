@@ -1,9 +1,10 @@
-"""The sweep against a real database: nudges wait out quiet hours, never repeat, skip paused,
-stopped and unreachable clients; digests come on weekdays only, once a day."""
+"""The sweep against a real database: nudges wait for the client's moment (never in quiet
+hours), never repeat, skip paused, stopped and unreachable clients; digests come on weekdays
+only, once a day."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
@@ -16,8 +17,6 @@ from storage.db import session_scope
 from storage.models import ClientStatus, OutboxMessage, Professional, Traject
 from tests.factories import make_client, make_professional, make_traject
 
-QUIET = {"quiet_start": time(21, 0), "quiet_end": time(8, 0)}
-
 
 @pytest.fixture(scope="module")
 def content() -> Content:
@@ -27,7 +26,7 @@ def content() -> Content:
 def run_sweep(engine: Engine, content: Content, cipher: FieldCipher, now: datetime) -> list[str]:
     with session_scope(engine) as session:
         unit = Unit(session=session, now=now, content=content, cipher=cipher)
-        sweep(unit, **QUIET)
+        sweep(unit)
         unit.flush()
         return [message.kind for message in unit.queued]
 
@@ -54,16 +53,16 @@ def test_a_due_nudge_is_queued_once(engine: Engine, content: Content, cipher: Fi
     assert len([key for key in keys if key.startswith("nudge:")]) == 1
 
 
-def test_a_nudge_due_at_night_waits_for_the_morning(
+def test_a_nudge_due_at_night_waits_for_the_clients_moment_the_next_day(
     engine: Engine, content: Content, cipher: FieldCipher
 ) -> None:
     traject_id = waiting_traject(engine, cipher, utc("2026-03-05T21:30"))  # 22:30 local
     assert run_sweep(engine, content, cipher, utc("2026-03-05T21:31")) == []
     with session_scope(engine) as session:
         moved = session.get_one(Traject, traject_id).next_nudge_at
-    assert moved == utc("2026-03-06T07:00")  # 08:00 local
-    assert run_sweep(engine, content, cipher, utc("2026-03-06T06:59")) == []
-    assert run_sweep(engine, content, cipher, utc("2026-03-06T07:00")) == ["nudge"]
+    assert moved == utc("2026-03-06T14:30")  # 15:30 local, the default moment (afternoon)
+    assert run_sweep(engine, content, cipher, utc("2026-03-06T14:29")) == []
+    assert run_sweep(engine, content, cipher, utc("2026-03-06T14:30")) == ["nudge"]
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,7 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
         "Grafiek",
         "Duwtje nu",
         "Duwtjes uit",
+        "Duwtje na … dagen",
         "Gesprek plannen",
         "Voorbereiden",
         "Gesprek gehouden",
@@ -209,8 +210,12 @@ async def test_nudges_off_stop_the_sweep_and_nudge_now_pushes(story: Story) -> N
     await story.tick()  # step 2 arrives
     story.clock.advance(timedelta(days=4))
     assert not any("Ik ga verder" in dict(story.buttons(c)) for c in await story.tick())
-    calls = await story.press(PRO, "cl:u:1")
-    assert any("krijgt een duwtje" in t for t in texts(calls, chat=5001))
+    calls = await story.press(PRO, "cl:u:1")  # which nudge?
+    assert any("Welk duwtje" in t for t in texts(calls, chat=5001))
+    calls = await story.press(PRO, "cl:u1:1")  # a warm one; when?
+    assert any("Wanneer" in t for t in texts(calls, chat=5001))
+    calls = await story.press(PRO, "cl:un1:1")  # now: Monday 17:00, outside quiet hours
+    assert any("krijgt je duwtje nu" in t for t in texts(calls, chat=5001))
     [nudge] = [c for c in calls if "Ik ga verder" in dict(story.buttons(c))]
     assert nudge.params["chat_id"] == 7001
     await story.press(PRO, "cl:n:1")  # back on

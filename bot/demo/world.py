@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,7 +78,13 @@ RELAXED_PACING = {
 }
 
 
-def demo_settings(folder: Path, base_url: str, *, relaxed: bool = False) -> Settings:
+def demo_settings(
+    folder: Path,
+    base_url: str,
+    *,
+    relaxed: bool = False,
+    extra: Mapping[str, Mapping[str, object]] | None = None,
+) -> Settings:
     data: dict[str, object] = {
         "telegram": {"base_url": base_url},
         "database": {"url": f"sqlite:///{folder / 'demo.db'}"},
@@ -92,22 +98,29 @@ def demo_settings(folder: Path, base_url: str, *, relaxed: bool = False) -> Sett
     }
     if relaxed:  # for long functional runs in tests; strict pacing has its own tests
         data["pacing"] = RELAXED_PACING
+    for section, values in (extra or {}).items():  # what a test configures besides
+        data[section] = {**data.get(section, {}), **values}  # type: ignore[dict-item]
     environ = {"DUWTJE_TELEGRAM_TOKEN": DEMO_TOKEN, "DUWTJE_ENCRYPTION_KEYS": new_key()}
     return settings_from_data(data, environ, source="(demo)")
 
 
 @contextlib.asynccontextmanager
 async def demo_world(
-    *, strict: bool = True, relaxed: bool = False, keep_media: bool = False
+    *,
+    strict: bool = True,
+    relaxed: bool = False,
+    keep_media: bool = False,
+    extra: Mapping[str, Mapping[str, object]] | None = None,
 ) -> AsyncIterator[DemoWorld]:
-    """`relaxed`: Telegram's limits off on both sides, for long functional tests."""
+    """`relaxed`: Telegram's limits off on both sides, for long functional tests; `extra`:
+    configuration sections to add (`{"nudges": {...}}`)."""
     clock = VirtualClock(DEMO_START)
     with (
         tempfile.TemporaryDirectory(prefix="duwtje-demo-") as tmp,
         SandboxThread(strict=strict and not relaxed, clock=clock, bot_username=DEMO_BOT) as sandbox,
     ):
         folder = Path(tmp)
-        settings = demo_settings(folder, sandbox.url, relaxed=relaxed)
+        settings = demo_settings(folder, sandbox.url, relaxed=relaxed, extra=extra)
         if keep_media:
             privacy = settings.privacy.model_copy(update={"keep_media": True})
             settings = settings.model_copy(update={"privacy": privacy})

@@ -19,6 +19,7 @@ from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
 from services import (
     caseload,
+    checkins,
     clients,
     colleagues,
     greeting,
@@ -74,6 +75,7 @@ def _client_command(action: str) -> Handler:
         "verder": clients.carry_on,
         "oefening": clients.carry_on,
         "voortgang": journey.show_progress,
+        "checkindag": checkins.ask_day,
         "stop": clients.stop,
         "privacy": clients.show_privacy,
     }[action]
@@ -96,6 +98,7 @@ def _client_command(action: str) -> Handler:
 carry_on = _client_command("verder")
 exercise_now = _client_command("oefening")
 progress = _client_command("voortgang")
+checkin_day = _client_command("checkindag")
 stop = _client_command("stop")
 privacy = _client_command("privacy")
 

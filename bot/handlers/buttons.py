@@ -56,9 +56,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             else:
                 invites.choose_role(unit, who, callback)
         elif callback is not None and isinstance(who, Professional) and action == "cl":
-            defaults = rt.settings.defaults
-            quiet = (defaults.quiet_hours_start, defaults.quiet_hours_end)
-            client_page.route(unit, who, callback, quiet=quiet)
+            client_page.route(unit, who, callback)
         elif callback is not None and isinstance(who, Professional) and action in PRO_ACTIONS:
             PRO_ACTIONS[action](unit, who, callback)
         else:
@@ -71,6 +69,7 @@ CLIENT_ACTIONS = {
     "mo": journey.choose_moment,
     "st": journey.answer_step_button,
     "ci": checkins.answer_button,
+    "cd": checkins.choose_day,
     "pz": journey.choose_pause,
     "nu": clients.answer_nudge,
     "q": clients.answer_question_offer,
