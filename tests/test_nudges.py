@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import runtime_of
@@ -25,6 +26,10 @@ from tests.story import PRO, PUPIL, Story, onboarded
 
 AMS = ZoneInfo("Europe/Amsterdam")
 STEP_2 = "Let op je gedachten"
+# Rules of the services alone, whatever the engine: these run on SQLite only, to keep the suite
+# short. The tests without it (the ladder, a reaction, the holiday, the outage, own words, now)
+# run on PostgreSQL too, for the sweep's queries and the nudge log.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,7 @@ async def test_a_reaction_counts_as_followed_and_starts_the_ladder_over_with_ano
     assert len(texts_of) == 2 and texts_of[0] != texts_of[1] and texts_of[1].startswith("1.")
 
 
+@SQLITE_ONLY
 async def test_rung_three_offers_a_week_off_or_a_talk_with_the_professional(
     story: Story,
 ) -> None:
@@ -221,6 +227,7 @@ async def test_after_a_26_hour_outage_each_person_gets_one_catch_up_not_a_backlo
         assert 15 <= message.at.hour <= 18
 
 
+@SQLITE_ONLY
 async def test_a_missed_check_in_gets_one_gentle_reminder(story: Story) -> None:
     await onboarded(story)
     # Without the nudge ladder (Mirjam sees her every week): the reminder is the only one.
@@ -265,6 +272,7 @@ async def test_a_nudge_in_the_professionals_own_words_is_encrypted_and_waits_for
     assert logged.text_id == "own"
 
 
+@SQLITE_ONLY
 async def test_a_client_chooses_the_day_of_the_weekly_check_in(story: Story) -> None:
     await onboarded(story)  # Monday 2 March: the weekly check-in would come on Mondays
     await story.press(PRO, "cl:n:1")  # no ladder in the way: the check-ins alone
@@ -280,6 +288,7 @@ async def test_a_client_chooses_the_day_of_the_weekly_check_in(story: Story) -> 
     assert all(15 <= m.at.hour <= 18 for m in checkins)
 
 
+@SQLITE_ONLY
 async def test_a_meeting_starts_the_stall_over_as_nothing_since_the_meeting(story: Story) -> None:
     await stalled_sanne(story)
     await hours(story, 24 * 3 + 6)  # Thursday 16:00: step 2 came
@@ -293,6 +302,7 @@ async def test_a_meeting_starts_the_stall_over_as_nothing_since_the_meeting(stor
         assert traject.next_nudge_at.astimezone(AMS) == datetime(2026, 3, 9, 15, 30, tzinfo=AMS)
 
 
+@SQLITE_ONLY
 async def test_the_professional_sets_how_many_days_a_step_may_wait(story: Story) -> None:
     await stalled_sanne(story)
     calls = await story.press(PRO, "cl:s:1")
@@ -307,6 +317,7 @@ async def test_the_professional_sets_how_many_days_a_step_may_wait(story: Story)
         assert session.execute(select(Traject)).scalars().one().stall_days == 7
 
 
+@SQLITE_ONLY
 async def test_a_clock_jump_of_an_hour_either_way_sends_nothing_twice_and_skips_nothing(
     story: Story,
 ) -> None:

@@ -39,6 +39,7 @@ async def world() -> AsyncIterator[DemoWorld]:
         "organisation": {"school_region": "noord"},
         "school_holidays": {"noord": [HOLIDAY]},
         "nudges": {"tell_professional": "at_once"},
+        "jobs": {"sweep_seconds": 0.05},  # days go by quickly: the sweep looks often
     }
     async with demo_world(relaxed=True, extra=extra) as running:
         yield running
@@ -91,7 +92,7 @@ async def next_afternoon(world: DemoWorld) -> None:
     now = world.clock.now().astimezone(AMS)
     following = datetime.combine(now.date() + timedelta(days=1), time(16, 0), tzinfo=AMS)
     world.advance_to(following)
-    await asyncio.sleep(0.8)
+    await asyncio.sleep(0.4)  # several sweeps (every 0.05 s) and the sender's drain
 
 
 def ladder_of(world: DemoWorld, client_id: int) -> list[tuple[str, int, bool]]:
