@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from content.lines import Step, StepKind
 from content.telegram_text import clip
-from services import activity, checkins, colleagues, journey, replies, steps
+from services import activity, checkins, colleagues, journey, questions, replies, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -279,9 +279,10 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
             text=clip(unit.cipher.decrypt(note.text_enc), RELAY_LIMIT),
             unconfirmed=client.confirmed_at is None,
         ),
+        # Who is still to be confirmed may be someone else: confirm first, then answer.
         buttons=confirm_buttons(unit, client, professional.language, _name(unit, client))
         if client.confirmed_at is None
-        else (),
+        else questions.relay_buttons(unit, question, professional.language),
     )
     template = "question_sent"
     if not relayed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import colleagues, feedback, meetings, pro_nudges, tailoring
+from services import colleagues, feedback, meetings, pro_nudges, questions, tailoring
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -31,8 +31,9 @@ def professional_text(
 ) -> None:
     """Free text from a professional: a reaction to an answer (a Telegram reply to an answer
     card, or after "Reageer"), else a pointer to what they can do. Nothing else is stored."""
-    if replied_to is not None and feedback.reply_to_card(
-        unit, professional, text, replied_message_id=replied_to
+    if replied_to is not None and (
+        feedback.reply_to_card(unit, professional, text, replied_message_id=replied_to)
+        or questions.reply_to_relay(unit, professional, text, replied_message_id=replied_to)
     ):
         return
     if text and (
@@ -41,6 +42,7 @@ def professional_text(
         or colleagues.awaited(unit, professional, text)
         or tailoring.awaited(unit, professional, text)
         or pro_nudges.awaited(unit, professional, text)
+        or questions.awaited(unit, professional, text)
     ):
         return
     help_professional(unit, professional)

@@ -111,11 +111,22 @@ def nudges_sent(*, session: Session, client_id: int, since: datetime | None) -> 
 def card_reply_id(*, session: Session, chat_id: int, telegram_message_id: int) -> int | None:
     """The reply an answer card (a message showing one answer) was about, from the card's
     Telegram message id: a professional's Telegram reply to it is feedback on that answer."""
+    return keyed_id(
+        session=session, chat_id=chat_id, telegram_message_id=telegram_message_id, prefix="card"
+    )
+
+
+def keyed_id(
+    *, session: Session, chat_id: int, telegram_message_id: int, prefix: str
+) -> int | None:
+    """The id in the outbox key `<prefix>:<id>:...` of the message Telegram knows by this id in
+    this chat: what a professional's Telegram reply to it is about (an answer card, a relayed
+    question)."""
     key = session.execute(
         select(_outbox.c.idempotency_key).where(
             _outbox.c.chat_id == chat_id,
             _outbox.c.telegram_message_id == telegram_message_id,
-            _outbox.c.idempotency_key.like("card:%"),
+            _outbox.c.idempotency_key.like(f"{prefix}:%"),
         )
     ).scalar_one_or_none()
     if key is None:

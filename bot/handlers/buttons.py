@@ -24,6 +24,7 @@ from services import (
     journey,
     onboarding,
     preparation,
+    questions,
     tailoring,
 )
 from services.callbacks import unpack
@@ -73,12 +74,14 @@ CLIENT_ACTIONS = {
     "pz": journey.choose_pause,
     "nu": clients.answer_nudge,
     "q": clients.answer_question_offer,
+    "qc": questions.client_closed,
 }
 
 PRO_ACTIONS = {
     "iv": invites.withdraw,
     "cf": invites.confirm,
     "fb": feedback.route,
+    "qa": questions.route,
     "dg": digest_settings.choose,
     "vb": preparation.from_button,
     "aw": colleagues.route_leave,
