@@ -63,6 +63,12 @@ def org_add(
             help="Whose school holidays its pupils follow: a region in [school_holidays].",
         ),
     ] = None,
+    answer_days: Annotated[
+        int,
+        typer.Option(
+            "--answer-days", help="Clients who ask a question hear: usually within N working days."
+        ),
+    ] = 2,
     config: ConfigOption = None,
 ) -> None:
     """Add an organisation (the first one comes from the configuration)."""
@@ -79,6 +85,7 @@ def org_add(
             now=_now(),
             school_region=school_region,
             known_regions=settings_for(config).school_holidays.keys(),
+            answer_days=answer_days,
         )
     out.print(f"Organisation {key} added.", markup=False, highlight=False)
 
@@ -97,15 +104,18 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
                 "time_zone": o.time_zone,
                 "language": o.language,
                 "school_region": o.school_region or "",
+                "answer_days": o.answer_days,
             }
             for o in list_organisations(session=session)
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("key", "name", "privacy contact", "time zone", "language", "school region")
+    table = Table(
+        "key", "name", "privacy contact", "time zone", "language", "school region", "answer days"
+    )
     for row in rows:
-        table.add_row(*row.values())
+        table.add_row(*(str(value) for value in row.values()))
     out.print(table)
 
 

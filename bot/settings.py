@@ -178,6 +178,8 @@ class OrganisationSettings(_Section):
     privacy_contact: str = "privacy@example.nl"
     # Whose school holidays its pupils follow: one of the regions in [school_holidays].
     school_region: str | None = None
+    # A client who sends a question is told: usually an answer within this many working days.
+    answer_days: int = Field(default=2, ge=1, le=10)
 
     @field_validator("key")
     @classmethod

@@ -63,6 +63,7 @@ def prepare_database(settings: Settings) -> str | None:
                 language=settings.defaults.language,
                 now=SystemClock().now(),
                 school_region=settings.organisation.school_region,
+                answer_days=settings.organisation.answer_days,
             )
         return current_revision(engine)
     except SQLAlchemyError as exc:

@@ -80,6 +80,7 @@ def add_organisation(
     now: datetime,
     school_region: str | None = None,
     known_regions: Collection[str] = (),
+    answer_days: int = 2,
 ) -> Organisation:
     """Another organisation in this installation (each has its own professionals, clients,
     privacy contact and time zone, and the school holidays of its region)."""
@@ -100,6 +101,8 @@ def add_organisation(
         ) from None
     if language not in ("nl", "en"):
         raise AdminError("--language: nl or en")
+    if not 1 <= answer_days <= 10:
+        raise AdminError("--answer-days: 1 to 10 working days")
     if school_region is not None and school_region not in known_regions:
         regions = ", ".join(sorted(known_regions)) or "none yet"
         raise AdminError(
@@ -114,6 +117,7 @@ def add_organisation(
         language=language,
         created_at=now,
         school_region=school_region,
+        answer_days=answer_days,
     )
     session.add(organisation)
     session.flush()

@@ -288,7 +288,15 @@ def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> Non
     if not relayed:
         log.error("question %s has no professional to go to", question.id)
         template = "question_undeliverable"
-    unit.edit_pressed(unit.render(template, client.language, professional=professional.name))
+    organisation = unit.session.get_one(Organisation, client.organisation_id)
+    unit.edit_pressed(
+        unit.render(
+            template,
+            client.language,
+            professional=professional.name,
+            answer_days=organisation.answer_days,
+        )
+    )
     unit.answer_callback()
 
 

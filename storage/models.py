@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -113,6 +114,10 @@ class Organisation(SQLModel, table=True):
     # The first school day after a holiday brings pupils a "welcome back": the day that was
     # last done, so a second sweep that day (or a restart) does not do it again.
     welcomed_back_on: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+    # What a client is told when they send a question: "usually within N working days".
+    answer_days: int = Field(
+        default=2, sa_column=Column(Integer(), nullable=False, server_default="2")
+    )
 
 
 class Professional(SQLModel, table=True):

@@ -27,6 +27,7 @@ def ensure_organisation(
     language: str,
     now: datetime,
     school_region: str | None = None,
+    answer_days: int = 2,
 ) -> Organisation:
     """The organisation with `key`, created or brought in line with the configuration."""
     organisation = get_organisation_by_key(session=session, key=key)
@@ -39,6 +40,7 @@ def ensure_organisation(
             language=language,
             created_at=now,
             school_region=school_region,
+            answer_days=answer_days,
         )
         session.add(organisation)
     else:
@@ -47,6 +49,7 @@ def ensure_organisation(
         organisation.time_zone = time_zone
         organisation.language = language
         organisation.school_region = school_region
+        organisation.answer_days = answer_days
     session.flush()
     return organisation
 

@@ -70,6 +70,7 @@ def test_organisations_are_added_and_listed(config: Path) -> None:
         "time_zone": "Europe/Amsterdam",
         "language": "nl",
         "school_region": "",
+        "answer_days": 2,
     }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.app import runtime_of
 from services.admin import invite_professional
 from storage.db import session_scope
-from storage.models import OutboxMessage, Question, QuestionStatus
+from storage.models import Organisation, OutboxMessage, Question, QuestionStatus
 from tests.offline import Call, user
 from tests.story import PRO, PUPIL, Story, onboarded, texts
 
@@ -108,3 +108,14 @@ async def test_another_professional_cannot_answer_it(story: Story) -> None:
         assert answers and "werkt niet meer" in str(answers[0]), answers
     await story.say(peter, ANSWER)
     assert question(story).status == QuestionStatus.OPEN
+
+
+async def test_the_client_is_told_when_to_expect_an_answer(story: Story) -> None:
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.get_one(Organisation, 1).answer_days = 1
+    first = await onboarded(story)
+    await story.press(PUPIL, dict(story.buttons(first))["Gelezen ✔"])
+    [offer] = to(await story.say(PUPIL, QUESTION), 7001)
+    calls = await story.press(PUPIL, dict(story.buttons(offer))["Ja, stuur het"])
+    [sent] = texts(calls, "editMessageText", chat=7001)
+    assert "meestal binnen 1 werkdag." in sent
