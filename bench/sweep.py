@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event
 
 from bench import Figures
 from bench.enrolments import NOW, seed
@@ -30,7 +30,7 @@ from bot.run import freeze_long_lived
 from content import load_content
 from storage import checkins, digests, nudges
 from storage.db import SQLITE_PRAGMAS, make_engine, session_scope
-from storage.models import Organisation
+from storage.organisations import in_school_regions
 
 TARGET = "sweep_ms <= 50 and sweep_ms <= 3 x raw_sql_ms (100,000 enrolments, 1% due)"
 
@@ -73,11 +73,7 @@ def _sweep_reads(engine: Engine) -> int:
         checkins.due_checkins(session=session, now=NOW)
         checkins.due_reminders(session=session, now=NOW)
         digests.due_professionals(session=session, now=NOW)
-        list(
-            session.execute(
-                select(Organisation).where(Organisation.school_region.is_not(None))  # type: ignore[union-attr]
-            ).scalars()
-        )
+        in_school_regions(session=session)
         return len(due)
 
 

@@ -19,6 +19,7 @@ from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
 from services.messages import Button, keyboard
+from services.nudges import step_title
 from services.recipients import to_client, to_professional
 from services.unit import Unit
 from storage import nudges, outbox
@@ -336,8 +337,6 @@ def answer_nudge(unit: Unit, client: Client, callback: Callback) -> None:
 def _ask_to_talk(unit: Unit, client: Client, traject: Traject) -> None:
     owner = professional_of(unit, client)
     recipient = colleagues.responder(unit, owner)
-    line = unit.content.lines.get(traject.line_key)
-    step = line.step(traject.step_key) if line and traject.step_key else None
     name = unit.name(client.name_enc)
     to_professional(
         unit,
@@ -347,7 +346,9 @@ def _ask_to_talk(unit: Unit, client: Client, traject: Traject) -> None:
             "nudge_talk",
             recipient.language,
             client=name,
-            step_title=step.title.get(recipient.language) if step else "",
+            step_title=step_title(
+                unit.content, traject.line_key, traject.step_key, recipient.language
+            ),
         ),
         buttons=keyboard([[Button(name[:30] or "…", data=pack("cl", "o", client.id or 0))]]),
     )

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from content import Content
 from content.plain import NUDGE_TEMPLATES, NUDGE_VARIANTS, WELCOME_TEMPLATE
 from reminders.caps import Recent, not_before
@@ -61,6 +59,7 @@ from storage.models import (
     TrajectStatus,
 )
 from storage.nudges import DueNudge, Logged, NudgeMove
+from storage.organisations import in_school_regions
 from storage.outbox import NAME_SLOT, PRIORITY_BULK
 
 log = logging.getLogger(__name__)
@@ -234,7 +233,7 @@ class _Faces:
                 rung=rung,
                 variant=variant,
                 line_key=line_key,
-                step_title=self._title(line_key, step_key, language),
+                step_title=step_title(self._content, line_key, step_key, language),
                 days=days_shown,
                 reason=reason,
                 professional=pro_shown,
@@ -252,16 +251,18 @@ class _Faces:
                     language,
                     variant=variant,
                     name=NAME_SLOT,
-                    step_title=self._title(line_key, step_key, language),
+                    step_title=step_title(self._content, line_key, step_key, language),
                 ),
                 buttons=_go_and_pause(self._content, language, line_key),
             )
         return message
 
-    def _title(self, line_key: str, step_key: str | None, language: str) -> str:
-        line = self._content.lines.get(line_key)
-        step = line.step(step_key) if line and step_key else None
-        return step.title.get(language) if step else ""
+
+def step_title(content: Content, line_key: str, step_key: str | None, language: str) -> str:
+    """The title of a line's step as the line ships it ("" when there is no such step)."""
+    line = content.lines.get(line_key)
+    step = line.step(step_key) if line and step_key else None
+    return step.title.get(language) if step else ""
 
 
 def nudge_message(
@@ -333,8 +334,6 @@ def _tell_professional(unit: Unit, row: DueNudge) -> None:
         return
     owner = unit.session.get_one(Professional, client.professional_id)
     recipient = colleagues.responder(unit, owner)
-    line = unit.content.lines.get(row.line_key)
-    step = line.step(row.step_key) if line and row.step_key else None
     organisation = unit.session.get_one(Organisation, client.organisation_id)
     zone = ZoneInfo(organisation.time_zone)
     days = (
@@ -351,7 +350,7 @@ def _tell_professional(unit: Unit, row: DueNudge) -> None:
             "nudge_stopped",
             recipient.language,
             client=unit.name(client.name_enc),
-            step_title=step.title.get(recipient.language) if step else "",
+            step_title=step_title(unit.content, row.line_key, row.step_key, recipient.language),
             days=days,
         ),
         buttons=(
@@ -368,10 +367,7 @@ def send_welcome_backs(unit: Unit) -> int:
     let's pick it up" at their moment that day, and their ladder starts over from it. Once per
     organisation and day (`organisation.welcomed_back_on`). Returns how many were queued."""
     queued = 0
-    organisations = unit.session.execute(
-        select(Organisation).where(Organisation.school_region.is_not(None))  # type: ignore[union-attr]
-    ).scalars()
-    for organisation in list(organisations):
+    for organisation in in_school_regions(session=unit.session):
         zone = ZoneInfo(organisation.time_zone)
         today = local_date(unit.now, zone)
         calendar = unit.policy.calendar(organisation.school_region)
@@ -463,7 +459,7 @@ def nudge_from_professional(
     # "Now" is the professional's own choice, also in quiet hours.
     at = unit.now if now else next_slot(unit.now, person, calendar, window=policy.window)
     professional = unit.session.get_one(Professional, client.professional_id)
-    step_title = _Faces(unit.content)._title(traject.line_key, traject.step_key, client.language)
+    title = step_title(unit.content, traject.line_key, traject.step_key, client.language)
     if words is not None:
         message = Outgoing(
             text=unit.render(
@@ -482,7 +478,7 @@ def nudge_from_professional(
             rung=rung,
             variant=variant,
             line_key=traject.line_key,
-            step_title=step_title,
+            step_title=title,
             professional=professional.name,
         )
         template = text_id(rung, variant)

@@ -23,6 +23,7 @@ from storage.models import (
     Client,
     ClientStatus,
     Nudge,
+    NudgeKind,
     Organisation,
     Professional,
     Role,
@@ -275,7 +276,7 @@ def effect(
     """Nudges (the ladder, welcome backs, a professional's) that went in [since, until), to
     this professional's clients (None: everyone's), and how many were followed within 48
     hours."""
-    kinds = ("ladder", "welcome", "professional")
+    kinds = [str(k) for k in (NudgeKind.LADDER, NudgeKind.WELCOME, NudgeKind.PROFESSIONAL)]
     statement = select(func.count(), func.count(_nudge.c.followed_at)).where(
         _nudge.c.kind.in_(kinds), _nudge.c.due_at >= since, _nudge.c.due_at < until
     )

@@ -56,3 +56,12 @@ def ensure_organisation(
 
 def list_organisations(*, session: Session) -> list[Organisation]:
     return list(session.exec(select(Organisation).order_by(Organisation.key)).all())
+
+
+def in_school_regions(*, session: Session) -> list[Organisation]:
+    """The organisations whose pupils follow a region's school holidays (for the welcome back)."""
+    return list(
+        session.exec(
+            select(Organisation).where(Organisation.school_region.is_not(None))  # type: ignore[union-attr]
+        ).all()
+    )
