@@ -115,6 +115,8 @@ def build_application(
         ("voorbereiding", basics.prepare_meeting),
         ("afwezig", basics.leave),
         ("terug", basics.back_from_leave),
+        ("afspraak", basics.appointment),
+        ("spreekuur", basics.consult_hours),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))
@@ -170,6 +172,7 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             content=rt.content,
             cipher=rt.cipher,
             policy=rt.policy,
+            bridge=rt.bridge,
         )
         counts = sweep(unit)
         unit.flush()

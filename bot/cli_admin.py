@@ -69,6 +69,15 @@ def org_add(
             "--answer-days", help="Clients who ask a question hear: usually within N working days."
         ),
     ] = 2,
+    contact: Annotated[
+        str,
+        typer.Option(
+            "--contact", help="How to reach a person face to face: an address, a phone number."
+        ),
+    ] = "",
+    on_call: Annotated[
+        str, typer.Option("--on-call", help="The on-call number for a crisis outside hours.")
+    ] = "",
     config: ConfigOption = None,
 ) -> None:
     """Add an organisation (the first one comes from the configuration)."""
@@ -86,6 +95,8 @@ def org_add(
             school_region=school_region,
             known_regions=settings_for(config).school_holidays.keys(),
             answer_days=answer_days,
+            contact=contact,
+            on_call=on_call,
         )
     out.print(f"Organisation {key} added.", markup=False, highlight=False)
 
@@ -105,6 +116,8 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
                 "language": o.language,
                 "school_region": o.school_region or "",
                 "answer_days": o.answer_days,
+                "contact": o.contact,
+                "on_call": o.on_call,
             }
             for o in list_organisations(session=session)
         ]
@@ -112,7 +125,15 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(
-        "key", "name", "privacy contact", "time zone", "language", "school region", "answer days"
+        "key",
+        "name",
+        "privacy contact",
+        "time zone",
+        "language",
+        "school region",
+        "answer days",
+        "contact",
+        "on call",
     )
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
@@ -134,7 +155,7 @@ def professional_list(
     if as_json:
         typer.echo(json.dumps([row.__dict__ for row in rows], ensure_ascii=False))
         return
-    table = Table("id", "name", "organisation", "joined", "revoked", "clients")
+    table = Table("id", "name", "organisation", "joined", "revoked", "on duty", "clients")
     for row in rows:
         table.add_row(
             str(row.id),
@@ -142,6 +163,7 @@ def professional_list(
             row.organisation,
             _yes(row.bound),
             _yes(row.revoked),
+            _yes(row.on_duty),
             str(row.clients),
         )
     out.print(table)
@@ -166,6 +188,22 @@ def professional_revoke(
         name = revoked.name
     moved_text = f"; {moved} client(s) moved to professional {transfer_to}" if moved else ""
     out.print(f"{name} can do nothing in Duwtje any more{moved_text}.", markup=False)
+
+
+@professional_app.command("duty")
+def professional_duty(
+    professional: Annotated[int, typer.Argument(help="The professional's id (see list).")],
+    off: Annotated[bool, typer.Option("--off", help="No longer on duty.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """On duty: gets the crisis alerts nobody acknowledged in time, and those outside working
+    hours, for the whole organisation."""
+    from services.admin import set_on_duty
+
+    with _admin_session(config) as session:
+        name = set_on_duty(session=session, professional_id=professional, on=not off, now=_now())
+    state = "no longer on duty" if off else "on duty: unanswered and after-hours crisis alerts"
+    out.print(f"{name} is {state}.", markup=False)
 
 
 def _yes(value: bool) -> str:

@@ -36,6 +36,7 @@ COMMANDS = (
     "voortgang",
     "checkindag",
     "pauze",
+    "afspraak",
     "privacy",
     "stop",
     "nieuw",
@@ -45,6 +46,7 @@ COMMANDS = (
     "voorbereiding",
     "afwezig",
     "terug",
+    "spreekuur",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.settings import Settings
 from content import Content
 from reminders.calendar import Holiday
+from services.bridge_policy import BridgePolicy
 from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
 
@@ -31,6 +32,17 @@ class Runtime:
     @cached_property
     def policy(self) -> NudgePolicy:
         return nudge_policy(self.settings)
+
+    @cached_property
+    def bridge(self) -> BridgePolicy:
+        bridge = self.settings.bridge
+        return BridgePolicy(
+            working_days=frozenset(bridge.working_days),
+            working_start=bridge.working_start,
+            working_end=bridge.working_end,
+            alert_after=timedelta(minutes=bridge.alert_minutes),
+            appointment_times=bridge.appointment_times,
+        )
 
 
 def nudge_policy(settings: Settings) -> NudgePolicy:

@@ -58,6 +58,7 @@ MAX_TRANSIENT_ATTEMPTS = 8
 FATAL_PAUSE_SECONDS = 60.0
 WRITE_RETRIES = 3
 PNG_DATA = "data:image/png;base64,"
+TELEGRAM_FILE = "tg:"  # a file Telegram has (a client's photo or voice note), by its id
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,16 @@ class Sender:
                 read_timeout=read,
                 connect_timeout=connect,
             )
+        if message.voice:
+            return await self._bot.send_voice(
+                chat_id=chat_id,
+                voice=message.voice.removeprefix(TELEGRAM_FILE),
+                caption=message.text or None,
+                parse_mode="HTML" if message.text else None,
+                reply_markup=reply_markup(message.buttons),
+                read_timeout=read,
+                connect_timeout=connect,
+            )
         if message.photo:
             return await self._bot.send_photo(
                 chat_id=chat_id,
@@ -313,6 +324,8 @@ class Sender:
     def _picture(self, name: str) -> str | InputFile:
         if name.startswith("https://"):
             return name
+        if name.startswith(TELEGRAM_FILE):  # a photo a client sent, relayed by its file id
+            return name.removeprefix(TELEGRAM_FILE)
         if name.startswith(PNG_DATA):  # made for this message (a QR code)
             return InputFile(base64.b64decode(name.removeprefix(PNG_DATA)), filename="qr.png")
         path = self._rt.content.picture(name)

@@ -160,6 +160,27 @@ class NudgeSettings(_Section):
         return self
 
 
+class BridgeSettings(_Section):
+    """The bridge to a human: working hours (a crisis outside them goes to who is on duty at
+    once), how long an alert may wait for "Ik neem contact op", the moments /afspraak offers."""
+
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # 0 Monday
+    working_start: time = time(8, 30)
+    working_end: time = time(17, 0)
+    alert_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    appointment_times: tuple[time, ...] = (time(10, 0), time(14, 0))
+
+    @model_validator(mode="after")
+    def _hours(self) -> BridgeSettings:
+        if self.working_start >= self.working_end:
+            raise ValueError("working_start must come before working_end")
+        if not self.working_days or not all(0 <= d <= 6 for d in self.working_days):
+            raise ValueError("working_days: weekdays 0 (Monday) to 6 (Sunday), at least one")
+        if not self.appointment_times:
+            raise ValueError('appointment_times: at least one time, such as "10:00"')
+        return self
+
+
 class SchoolHolidaySettings(_Section):
     name: str
     first: date
@@ -180,6 +201,10 @@ class OrganisationSettings(_Section):
     school_region: str | None = None
     # A client who sends a question is told: usually an answer within this many working days.
     answer_days: int = Field(default=2, ge=1, le=10)
+    # How to reach a person face to face: given with every answer path ("" leaves it out).
+    contact: str = Field(default="", max_length=300)
+    # The organisation's on-call number for a crisis outside working hours ("" if none).
+    on_call: str = Field(default="", max_length=100)
 
     @field_validator("key")
     @classmethod
@@ -244,6 +269,7 @@ class Settings(BaseModel):
     pacing: PacingSettings = PacingSettings()
     jobs: JobsSettings = JobsSettings()
     nudges: NudgeSettings = NudgeSettings()
+    bridge: BridgeSettings = BridgeSettings()
     # Per region ("noord", "midden", "zuid"), the school holidays: pupils get no automatic
     # messages then, and a welcome back on the first school day after.
     school_holidays: dict[str, tuple[SchoolHolidaySettings, ...]] = Field(default_factory=dict)

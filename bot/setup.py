@@ -64,6 +64,8 @@ def prepare_database(settings: Settings) -> str | None:
                 now=SystemClock().now(),
                 school_region=settings.organisation.school_region,
                 answer_days=settings.organisation.answer_days,
+                contact=settings.organisation.contact,
+                on_call=settings.organisation.on_call,
             )
         return current_revision(engine)
     except SQLAlchemyError as exc:

@@ -47,6 +47,7 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
             cipher=rt.cipher,
             update_id=update.update_id,
             policy=rt.policy,
+            bridge=rt.bridge,
         )
         yield unit
         unit.flush()

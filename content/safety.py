@@ -19,23 +19,34 @@ def normalise(text: str) -> str:
 
 
 class SafetyPhrases:
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], harmless: Iterable[str] = ()) -> None:
         # Matched from the start of a word, to any end: Dutch glues words together, and
         # "zelfmoordgedachten" must count as much as "zelfmoord".
         self._phrases = sorted({normalise(p).rstrip() for p in phrases if p.strip()})
+        # Whole set expressions (word to word) that contain a phrase but mean no harm.
+        self._harmless = sorted({normalise(h) for h in harmless if h.strip()}, key=len)[::-1]
 
     def __len__(self) -> int:
         return len(self._phrases)
 
+    @property
+    def phrases(self) -> list[str]:
+        return [p.strip() for p in self._phrases]
+
     def matches(self, text: str) -> bool:
-        """Whether `text` contains one of the phrases at a word start, in any language."""
+        """Whether `text` contains one of the phrases at a word start, in any language, once
+        the harmless set expressions are taken out."""
         haystack = normalise(text)
+        for expression in self._harmless:
+            while expression in haystack:
+                haystack = haystack.replace(expression, " | ")
         return any(phrase in haystack for phrase in self._phrases)
 
 
 def load_safety(directories: Sequence[Path]) -> tuple[SafetyPhrases, list[Problem]]:
     """Every language's phrases together: a Dutch client may well write in English."""
     phrases: list[str] = []
+    harmless: list[str] = []
     problems: list[Problem] = []
     for language in LANGUAGES:
         for directory in directories:
@@ -51,7 +62,13 @@ def load_safety(directories: Sequence[Path]) -> tuple[SafetyPhrases, list[Proble
                 problems.append(Problem(str(path), "phrases", "expected a list of texts"))
                 continue
             phrases.extend(found)
-    safety = SafetyPhrases(phrases)
+            calm = data.get("harmless", [])
+            if not isinstance(calm, list) or not all(isinstance(h, str) for h in calm):
+                problems.append(Problem(str(path), "harmless", "expected a list of texts"))
+                continue
+            harmless.extend(calm)
+    safety = SafetyPhrases(phrases, harmless)
+
     if not len(safety):
         problems.append(Problem("safety/nl.toml", "phrases", "no crisis phrases at all; add some"))
     return safety, problems

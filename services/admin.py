@@ -18,6 +18,8 @@ from storage.models import (
     Invite,
     Organisation,
     Professional,
+    Question,
+    QuestionStatus,
     RecipientKind,
     Role,
 )
@@ -81,6 +83,8 @@ def add_organisation(
     school_region: str | None = None,
     known_regions: Collection[str] = (),
     answer_days: int = 2,
+    contact: str = "",
+    on_call: str = "",
 ) -> Organisation:
     """Another organisation in this installation (each has its own professionals, clients,
     privacy contact and time zone, and the school holidays of its region)."""
@@ -118,6 +122,8 @@ def add_organisation(
         created_at=now,
         school_region=school_region,
         answer_days=answer_days,
+        contact=contact.strip()[:300],
+        on_call=on_call.strip()[:100],
     )
     session.add(organisation)
     session.flush()
@@ -143,6 +149,7 @@ class ProfessionalRow:
     organisation: str
     bound: bool  # opened their invite: a Telegram account is theirs
     revoked: bool
+    on_duty: bool
     clients: int
 
 
@@ -156,6 +163,7 @@ def list_professionals(
             Organisation.key,
             Professional.telegram_user_id,
             Professional.revoked_at,
+            Professional.on_duty,
             func.count(col(Client.id)),
         )  # type: ignore[call-overload]
         .join(Organisation, Organisation.id == Professional.organisation_id)
@@ -166,9 +174,36 @@ def list_professionals(
     if organisation_key is not None:
         query = query.where(Organisation.key == organisation_key)
     return [
-        ProfessionalRow(row[0], row[1], row[2], row[3] is not None, row[4] is not None, row[5])
+        ProfessionalRow(
+            row[0], row[1], row[2], row[3] is not None, row[4] is not None, row[5], row[6]
+        )
         for row in session.execute(query).all()
     ]
+
+
+def set_on_duty(*, session: Session, professional_id: int, on: bool, now: datetime) -> str:
+    """On duty: the organisation's crisis alerts nobody acknowledged in time, and those that
+    come outside working hours, go to them. Returns their name."""
+    professional = session.get(Professional, professional_id)
+    if professional is None or professional.revoked_at is not None:
+        raise AdminError(
+            f"no active professional {professional_id} (see `duwtje professional list`)"
+        )
+    if on and professional.chat_id is None:
+        raise AdminError(
+            f"{professional.name} has not opened their invite yet: an alert could not reach them"
+        )
+    professional.on_duty = on
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_kind="administrator",
+            action="on_duty" if on else "off_duty",
+            subject_kind="professional",
+            subject_id=professional.id,
+        )
+    )
+    return professional.name
 
 
 def revoke_professional(
@@ -223,6 +258,12 @@ def revoke_professional(
     for client in caseload:
         assert successor is not None
         client.professional_id = successor.id or 0
+        for question in session.exec(
+            select(Question).where(
+                Question.client_id == client.id, Question.status == QuestionStatus.OPEN
+            )
+        ):
+            question.professional_id = successor.id or 0  # the answer must come from someone
         session.add(
             AuditEntry(
                 at=now,

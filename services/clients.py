@@ -13,11 +13,9 @@ import logging
 from datetime import timedelta
 
 from content.lines import Step, StepKind
-from content.telegram_text import clip
-from services import activity, checkins, colleagues, journey, questions, replies, steps
+from services import activity, asking, checkins, colleagues, journey, replies, safety, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
-from services.invites import confirm_buttons
 from services.messages import Button, keyboard
 from services.nudges import step_title
 from services.recipients import to_client, to_professional
@@ -28,12 +26,9 @@ from storage.models import (
     ClientStatus,
     Organisation,
     Professional,
-    Question,
     RecipientKind,
-    Reply,
     Traject,
 )
-from storage.outbox import PRIORITY_REPLY
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +95,8 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
     """See the module's docstring for the order of questions."""
     client.last_activity_at = unit.now
     if unit.content.safety.matches(text):
-        _crisis(unit, client, text)
+        reply = replies.keep(unit, client, kind="crisis", text=text)
+        safety.crisis(unit, client, reply.id or 0, text)
         return
     if client.awaiting and _awaited(unit, client, client.awaiting, text):
         return
@@ -131,36 +127,8 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
         if step.kind in (StepKind.CHOICE, StepKind.SCALE, StepKind.CHECKIN):
             _reask(unit, client, traject, step, text)
             return
-    note = replies.keep(unit, client, kind="note", traject=traject, text=text)
-    owner = professional_of(unit, client)
-    professional = colleagues.responder(unit, owner)  # their stand-in, during leave
-    to_client(
-        unit,
-        client,
-        kind="question",
-        text=unit.render(
-            "question_offer",
-            client.language,
-            professional=professional.name,
-            away=owner.name if professional is not owner else "",
-        ),
-        buttons=keyboard(
-            [
-                [
-                    Button(
-                        unit.label("question.send", client.language),
-                        data=pack("q", "y", note.id or 0),
-                    )
-                ],
-                [
-                    Button(
-                        unit.label("question.keep", client.language),
-                        data=pack("q", "n", note.id or 0),
-                    )
-                ],
-            ]
-        ),
-    )
+    note = replies.keep(unit, client, kind="note", traject=traject, text=text[: asking.KEPT])
+    asking.offer(unit, client, traject, note)
 
 
 def _awaited(unit: Unit, client: Client, awaiting: str, text: str) -> bool:
@@ -204,101 +172,6 @@ def _reask(unit: Unit, client: Client, traject: Traject, step: Step, text: str) 
         checkins.reask(unit, client, traject)
     else:
         steps.send_step(unit, traject, step, again=f":reask:{unit.update_id}")
-
-
-def _crisis(unit: Unit, client: Client, text: str) -> None:
-    reply = replies.keep(unit, client, kind="crisis", text=text)
-    _alert(unit, client, reply.id or 0, text)
-
-
-def _alert(unit: Unit, client: Client, reply_id: int, text: str) -> None:
-    """Help numbers to the client at once; the professional (or their stand-in) alerted."""
-    professional = colleagues.responder(unit, professional_of(unit, client))
-    to_client(
-        unit,
-        client,
-        kind="crisis",
-        text=unit.render("crisis", client.language, professional=professional.name),
-    )
-    alerted = to_professional(
-        unit,
-        professional,
-        kind="alert",
-        priority=PRIORITY_REPLY,
-        key=f"alert:{reply_id}",
-        text=unit.render(
-            "crisis_alert",
-            professional.language,
-            name=_name(unit, client),
-            text=clip(text, RELAY_LIMIT),
-        ),
-    )
-    if not alerted:
-        # No chat with the professional (revoked, or never opened their link). Stand-ins come
-        # with the bridge issue; until then this must at least be loud in the log.
-        log.error("crisis alert for client %s has no professional to go to", client.id)
-    audit(
-        unit,
-        actor=("client", client.id),
-        action="crisis_alert",
-        subject=("client", client.id),
-        detail=None if alerted else "professional unreachable",
-    )
-
-
-def answer_question_offer(unit: Unit, client: Client, callback: Callback) -> None:
-    note_id = callback.int_part(1)
-    note = unit.session.get(Reply, note_id) if note_id is not None else None
-    if note is None or note.client_id != client.id or note.kind != "note":
-        unit.answer_callback(unit.label("answer.stale_button", client.language))
-        return
-    owner = professional_of(unit, client)
-    professional = colleagues.responder(unit, owner)  # their stand-in, during leave
-    if callback.part(0) != "y":
-        unit.edit_pressed(unit.render("question_kept", client.language))
-        unit.answer_callback()
-        return
-    note.kind = "question"
-    question = Question(
-        client_id=client.id or 0,
-        professional_id=owner.id or 0,
-        reply_id=note.id or 0,
-        asked_at=unit.now,
-    )
-    unit.session.add(question)
-    unit.session.flush()
-    assert note.text_enc is not None
-    relayed = to_professional(
-        unit,
-        professional,
-        kind="question",
-        key=f"question:{question.id}",
-        text=unit.render(
-            "question_relay",
-            professional.language,
-            name=_name(unit, client),
-            text=clip(unit.cipher.decrypt(note.text_enc), RELAY_LIMIT),
-            unconfirmed=client.confirmed_at is None,
-        ),
-        # Who is still to be confirmed may be someone else: confirm first, then answer.
-        buttons=confirm_buttons(unit, client, professional.language, _name(unit, client))
-        if client.confirmed_at is None
-        else questions.relay_buttons(unit, question, professional.language),
-    )
-    template = "question_sent"
-    if not relayed:
-        log.error("question %s has no professional to go to", question.id)
-        template = "question_undeliverable"
-    organisation = unit.session.get_one(Organisation, client.organisation_id)
-    unit.edit_pressed(
-        unit.render(
-            template,
-            client.language,
-            professional=professional.name,
-            answer_days=organisation.answer_days,
-        )
-    )
-    unit.answer_callback()
 
 
 def pause(unit: Unit, client: Client, when: str = "") -> None:
@@ -431,23 +304,19 @@ def media(
     kind: str,
     caption: str | None = None,
     content: bytes | None = None,
+    file_id: str | None = None,
 ) -> None:
-    """A voice note or photo: logged (what and when; the file itself, encrypted, only when the
-    organisation keeps media) and the client told kindly what happens. A caption meets the
-    crisis check like any text."""
+    """A voice note or photo: logged (what and when, Telegram's file id to relay it; the file
+    itself, encrypted, only when the organisation keeps media) and offered as a question. A
+    caption meets the crisis check like any text."""
     client.last_activity_at = unit.now
     traject = steps.active_traject(unit, client)
     reply = replies.keep(
         unit, client, kind=kind, traject=traject, text=caption or None, media=content
     )
+    if file_id and kind in ("photo", "voice"):
+        reply.file_enc = unit.cipher.encrypt(f"{kind}:{file_id}")
     if caption and unit.content.safety.matches(caption):
-        _alert(unit, client, reply.id or 0, caption)
+        safety.crisis(unit, client, reply.id or 0, caption)
         return
-    to_client(
-        unit,
-        client,
-        kind="media",
-        text=unit.render(
-            "media_kept", client.language, professional=professional_of(unit, client).name
-        ),
-    )
+    asking.offer(unit, client, traject, reply)

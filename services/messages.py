@@ -34,13 +34,16 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> Keyboard:
 class Outgoing:
     """A message: Telegram-HTML text and inline buttons, or a picture (a file name in the
     content's `pictures/`, an https link, or a `data:image/png;base64,` picture made for this
-    message, such as a QR code) with the text as its caption; or a document (a
+    message, such as a QR code, or `tg:<file id>`, a photo a client sent) with the text as its
+    caption; or a voice note (`tg:<file id>`, one a client sent) with the text as its caption;
+    or a document (a
     `data:<type>;base64,` file made for this message, sent as `filename`) with the text as its
     caption; or the deletion of one of the bot's own messages (`delete`: its message id)."""
 
     text: str
     buttons: Keyboard = field(default_factory=tuple)
     photo: str | None = None
+    voice: str | None = None
     document: str | None = None
     filename: str | None = None
     delete: int | None = None
@@ -58,6 +61,8 @@ class Outgoing:
         }
         if self.photo:
             payload["photo"] = self.photo
+        if self.voice:
+            payload["voice"] = self.voice
         if self.document:
             payload["document"], payload["filename"] = self.document, self.filename
         if self.delete is not None:
@@ -69,6 +74,7 @@ class Outgoing:
         return cls(
             text=str(payload["text"]),
             photo=payload.get("photo"),
+            voice=payload.get("voice"),
             document=payload.get("document"),
             filename=payload.get("filename"),
             delete=payload.get("delete"),

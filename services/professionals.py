@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from services import colleagues, feedback, meetings, pro_nudges, questions, tailoring
+from services import (
+    appointments,
+    colleagues,
+    consult,
+    feedback,
+    meetings,
+    pro_nudges,
+    questions,
+    tailoring,
+)
 from services.recipients import to_professional
 from services.unit import Unit
 from storage.models import (
@@ -43,6 +52,8 @@ def professional_text(
         or tailoring.awaited(unit, professional, text)
         or pro_nudges.awaited(unit, professional, text)
         or questions.awaited(unit, professional, text)
+        or appointments.awaited(unit, professional, text)
+        or consult.awaited(unit, professional, text)
     ):
         return
     help_professional(unit, professional)

@@ -174,7 +174,12 @@ def _own_question(
     if question is None:
         return None
     client = unit.session.get(Client, question.client_id)
-    if client is None or not colleagues.may_act(unit, professional, client):
+    if client is None or professional.revoked_at is not None:
+        return None
+    # Theirs to act for, or sent to them (on duty, when the client's own could not be reached).
+    if question.professional_id != professional.id and not colleagues.may_act(
+        unit, professional, client
+    ):
         return None
     return question, client
 

@@ -48,6 +48,7 @@ def to_professional(
     priority: int = PRIORITY_REPLY,
     key: str | None = None,
     photo: str | None = None,
+    voice: str | None = None,
     document: str | None = None,
     filename: str | None = None,
 ) -> bool:
@@ -61,7 +62,12 @@ def to_professional(
         recipient_id=professional.id,
         kind=kind,
         message=Outgoing(
-            text=text, buttons=buttons, photo=photo, document=document, filename=filename
+            text=text,
+            buttons=buttons,
+            photo=photo,
+            voice=voice,
+            document=document,
+            filename=filename,
         ),
         priority=priority,
         key=key,

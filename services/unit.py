@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from content import Content
+from services.bridge_policy import BridgePolicy
 from services.messages import Keyboard, Outgoing
 from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
@@ -45,6 +46,8 @@ class Unit:
     update_id: int | None = None
     # The nudge rules of this installation (quiet hours, caps, school holidays, ...).
     policy: NudgePolicy = field(default_factory=NudgePolicy)
+    # Working hours, the alert's time to be acknowledged, the moments /afspraak offers.
+    bridge: BridgePolicy = field(default_factory=BridgePolicy)
     queued: list[NewMessage] = field(default_factory=list)
     direct: list[AnswerCallback | EditPressed | RemovePressedButtons] = field(default_factory=list)
     # Names decrypted in this unit of work: a digest names each client in several sections.

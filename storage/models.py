@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -118,6 +119,15 @@ class Organisation(SQLModel, table=True):
     answer_days: int = Field(
         default=2, sa_column=Column(Integer(), nullable=False, server_default="2")
     )
+    # How to reach a person face to face (an office, a phone number): given with every answer
+    # path, so a client is never left without one.
+    contact: str = Field(
+        default="", sa_column=Column(String(300), nullable=False, server_default="")
+    )
+    # The organisation's on-call number for a crisis outside working hours ("" if none).
+    on_call: str = Field(
+        default="", sa_column=Column(String(100), nullable=False, server_default="")
+    )
 
 
 class Professional(SQLModel, table=True):
@@ -146,6 +156,14 @@ class Professional(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("professional.id", ondelete="SET NULL"), nullable=True),
     )
+    # On duty: a crisis alert nobody acknowledged in time, or one outside working hours, goes to
+    # the organisation's professionals on duty (`duwtje professional duty`).
+    on_duty: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+    # The weekly chat consultation hours (`/spreekuur`): "2 15:00-16:00;4 09:00-09:30", weekday
+    # 0 Monday, local time. Questions sent during one are marked for a quick answer.
+    consult_hours: str | None = Field(default=None, max_length=120)
 
 
 class Client(SQLModel, table=True):
@@ -335,6 +353,9 @@ class Reply(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=64)  # a choice key or a score
     text_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     media_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    # A photo or voice note: Telegram's file id ("photo:<id>"), encrypted, so a question that
+    # came with one can be relayed with it.
+    file_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     asked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))  # sent
     created_at: datetime = Field(sa_column=_utc())  # answered
 
@@ -375,6 +396,81 @@ class Question(SQLModel, table=True):
     asked_at: datetime = Field(sa_column=_utc())
     answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     answer_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    # Sent during the professional's chat consultation hour: they answer it quickly.
+    quick: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+
+
+class Alert(SQLModel, table=True):
+    """A crisis message's alert to a professional: acknowledged ("Ik neem contact op"), or,
+    when nobody did in time or it came outside working hours, escalated to who is on duty."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        # The sweep's question: which alerts are due to escalate? Few at any time.
+        Index(
+            "ix_alert_escalate",
+            "escalate_at",
+            sqlite_where=text("acknowledged_at IS NULL AND escalated_at IS NULL"),
+            postgresql_where=text("acknowledged_at IS NULL AND escalated_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    reply_id: int = Field(sa_column=_fk("reply.id"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    created_at: datetime = Field(sa_column=_utc())
+    escalate_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    escalated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    acknowledged_by: int | None = None  # a professional's id
+
+
+class AppointmentKind(StrEnum):
+    CALL = "call"
+    VIDEO = "video"
+    VISIT = "visit"  # face to face
+    CHAT = "chat"  # a slot in the chat consultation hour
+
+
+class AppointmentStatus(StrEnum):
+    REQUESTED = "requested"  # the client chose a moment; the professional answers
+    PROPOSED = "proposed"  # the professional proposed another moment; the client answers
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Appointment(SQLModel, table=True):
+    """A call, video call, meeting or consultation slot a client asked for with `/afspraak`.
+    Once confirmed it is a planned Meeting too (the digest shows it; held, it starts "since the
+    last meeting")."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index(
+            "ix_appointment_remind",
+            "remind_at",
+            sqlite_where=text("remind_at IS NOT NULL"),
+            postgresql_where=text("remind_at IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(sa_column=_fk("client.id"))
+    professional_id: int = Field(sa_column=_fk("professional.id", ondelete="RESTRICT"))
+    kind: str = Field(max_length=20)
+    status: str = Field(default=AppointmentStatus.REQUESTED, max_length=20)
+    starts_at: datetime = Field(sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc())
+    note_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    remind_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    meeting_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class Meeting(SQLModel, table=True):

@@ -28,6 +28,8 @@ def ensure_organisation(
     now: datetime,
     school_region: str | None = None,
     answer_days: int = 2,
+    contact: str = "",
+    on_call: str = "",
 ) -> Organisation:
     """The organisation with `key`, created or brought in line with the configuration."""
     organisation = get_organisation_by_key(session=session, key=key)
@@ -41,6 +43,8 @@ def ensure_organisation(
             created_at=now,
             school_region=school_region,
             answer_days=answer_days,
+            contact=contact,
+            on_call=on_call,
         )
         session.add(organisation)
     else:
@@ -50,6 +54,8 @@ def ensure_organisation(
         organisation.language = language
         organisation.school_region = school_region
         organisation.answer_days = answer_days
+        organisation.contact = contact
+        organisation.on_call = on_call
     session.flush()
     return organisation
 

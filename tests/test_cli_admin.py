@@ -58,6 +58,10 @@ def test_organisations_are_added_and_listed(config: Path) -> None:
         "Wijkteam Zuid",
         "--privacy-contact",
         "privacy@zuid.nl",
+        "--contact",
+        "Kerkstraat 2, bel 010-123 45 67",
+        "--on-call",
+        "088-765 43 21",
     )
     assert code == 0 and "wijkteam-zuid added" in out
     code, out, _ = run(config, "org", "list", "--json")
@@ -71,6 +75,8 @@ def test_organisations_are_added_and_listed(config: Path) -> None:
         "language": "nl",
         "school_region": "",
         "answer_days": 2,
+        "contact": "Kerkstraat 2, bel 010-123 45 67",
+        "on_call": "088-765 43 21",
     }
 
 
@@ -161,8 +167,13 @@ def test_professionals_are_listed_and_revoked_with_their_clients_moved(config: P
         "organisation": "wijkteam-noord",
         "bound": True,
         "revoked": False,
+        "on_duty": False,
         "clients": 1,
     }
+    code, out, _ = run(config, "professional", "duty", str(daan))
+    assert code == 0 and "on duty" in out
+    code, out, _ = run(config, "professional", "list", "--json")
+    assert {row["name"]: row["on_duty"] for row in json.loads(out)}["Daan"] is True
     code, _, err = run(config, "professional", "revoke", str(mirjam))
     assert code == 1 and "has 1 client(s); give --transfer-to ID" in err
     code, _, err = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(mirjam))

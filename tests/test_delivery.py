@@ -82,7 +82,10 @@ async def test_the_digest_names_who_is_unreachable_and_what_may_not_have_arrived
         statuses = session.execute(select(OutboxMessage.kind, OutboxMessage.status)).all()
     assert ("crisis", OutboxStatus.UNKNOWN) in statuses
     story.clock.advance(timedelta(days=1))
-    [digest] = texts(await story.tick(), chat=5001)
+    sent = texts(await story.tick(), chat=5001)
+    # Nobody pressed "Ik neem contact op" and nobody is on duty: Mirjam hears of it again.
+    [again, digest] = sent
+    assert "Sanne" in again and "heeft nog niet gereageerd" in again
     assert "Niet bereikbaar" in digest and "Sanne: sinds 02-03" in digest
     assert "Misschien niet aangekomen" in digest and "de hulpnummers voor Sanne" in digest
 

@@ -18,10 +18,12 @@ from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
 from services import (
+    appointments,
     caseload,
     checkins,
     clients,
     colleagues,
+    consult,
     greeting,
     invites,
     journey,
@@ -78,6 +80,7 @@ def _client_command(action: str) -> Handler:
         "checkindag": checkins.ask_day,
         "stop": clients.stop,
         "privacy": clients.show_privacy,
+        "afspraak": appointments.command,
     }[action]
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,6 +104,7 @@ progress = _client_command("voortgang")
 checkin_day = _client_command("checkindag")
 stop = _client_command("stop")
 privacy = _client_command("privacy")
+appointment = _client_command("afspraak")
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,6 +141,7 @@ overview = _professionals_only(caseload.show)  # /overzicht
 digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
 leave = _professionals_only(colleagues.leave_menu)  # /afwezig
 back_from_leave = _professionals_only(colleagues.back)  # /terug
+consult_hours = _professionals_only(consult.command)  # /spreekuur
 
 
 async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,7 +200,14 @@ async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Client):
-            clients.media(unit, who, kind=kind, caption=caption, content=content)
+            clients.media(
+                unit,
+                who,
+                kind=kind,
+                caption=caption,
+                content=content,
+                file_id=file.file_id if file is not None else None,
+            )
         elif isinstance(who, Professional):
             professionals.professional_text(unit, who, "")
         else:

@@ -12,6 +12,8 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import Who, in_unit
 from bot.runtime import Runtime
 from services import (
+    appointments,
+    asking,
     checkins,
     client_page,
     clients,
@@ -25,6 +27,7 @@ from services import (
     onboarding,
     preparation,
     questions,
+    safety,
     tailoring,
 )
 from services.callbacks import unpack
@@ -73,7 +76,8 @@ CLIENT_ACTIONS = {
     "cd": checkins.choose_day,
     "pz": journey.choose_pause,
     "nu": clients.answer_nudge,
-    "q": clients.answer_question_offer,
+    "q": asking.answer_offer,
+    "ap": appointments.client_pressed,
     "qc": questions.client_closed,
 }
 
@@ -82,6 +86,8 @@ PRO_ACTIONS = {
     "cf": invites.confirm,
     "fb": feedback.route,
     "qa": questions.route,
+    "ap": appointments.professional_pressed,
+    "al": safety.acknowledge,
     "dg": digest_settings.choose,
     "vb": preparation.from_button,
     "aw": colleagues.route_leave,

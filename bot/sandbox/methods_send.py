@@ -118,6 +118,30 @@ async def send_photo(sandbox: Sandbox, params: dict[str, Any]) -> Any:
 
 
 @method(
+    "sendVoice",
+    **SENDING,
+    voice=Kind.FILE,
+    caption=Kind.STR,
+    parse_mode=Kind.STR,
+    caption_entities=Kind.JSON,
+    duration=Kind.INT,
+)
+async def send_voice(sandbox: Sandbox, params: dict[str, Any]) -> Any:
+    world = sandbox.world
+    chat = world.chat_for_bot(params.get("chat_id"))
+    caption = _caption(params)
+    record = _input_file(world, params.get("voice"), "voice", "voice")
+    voice = {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "duration": int(params.get("duration") or 1),
+        "mime_type": record.mime_type or "audio/ogg",
+        "file_size": len(record.data),
+    }
+    return post_bot_message(world, chat, params, media={"voice": voice}, **caption)
+
+
+@method(
     "sendDocument",
     **SENDING,
     document=Kind.FILE,
