@@ -74,6 +74,8 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "crisis_alert",
         "crisis_ack_done",
         "crisis_taken",
+        "parent_unlink_ask",
+        "parent_unlinked",
         "question_attachment",
         "consult_ask",
         "consult_unclear",

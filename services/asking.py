@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from content.telegram_text import split_message
+from content.telegram_text import utf16_length
 from services import colleagues, consult, safety
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -181,7 +181,7 @@ def _relay(
         long=len(text) > LONG,
     )
     room = RELAY_PART - len(head)
-    parts = split_message(_escape(text), limit=room) if text else [""]
+    parts = [_escape(part) for part in pieces(text, room)] if text else [""]
     to_professional(
         unit,
         to,
@@ -206,6 +206,24 @@ def _relay(
             photo=f"tg:{file_id}" if kind == "photo" else None,
             voice=f"tg:{file_id}" if kind == "voice" else None,
         )
+
+
+def pieces(text: str, limit: int) -> list[str]:
+    """A person's text in parts of at most `limit` UTF-16 units, cut at a line break or a
+    space where there is one: nothing of what they wrote is lost."""
+    parts: list[str] = []
+    rest = text
+    while utf16_length(rest) > limit:
+        cut = limit
+        while utf16_length(rest[:cut]) > limit:
+            cut -= 1
+        space = max(rest.rfind("\n", 0, cut), rest.rfind(" ", 0, cut))
+        if space > cut // 2:
+            cut = space + 1
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:]
+    parts.append(rest)
+    return [part for part in parts if part.strip()] or [""]
 
 
 def _escape(text: str) -> str:

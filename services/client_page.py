@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from content.lines import Step
 from content.telegram_text import clip
-from services import caseload, charts, colleagues, meetings, pro_nudges, steps, trajecten
+from services import caseload, charts, colleagues, meetings, parents, pro_nudges, steps, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -26,7 +26,7 @@ from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
-from storage.models import Client, Organisation, Professional, Traject
+from storage.models import Client, Organisation, Professional, Role, Traject
 
 ANSWER_CLIP = 160  # characters of an answer on the page; the cards show it whole
 
@@ -116,6 +116,9 @@ def page_buttons(unit: Unit, client: Client, language: str) -> Keyboard:
                 Button(unit.label("page.export", language), data=pack("ex", "a", cid)),
                 Button(unit.label("page.transfer", language), data=pack("cl", "t", cid)),
             ],
+            [Button(unit.label("page.parents", language), data=pack("cl", "d", cid))]
+            if client.role == Role.PUPIL
+            else [],
         ]
     )
 
@@ -344,6 +347,7 @@ def route(unit: Unit, professional: Professional, callback: Callback) -> None:
         "m": meeting_held,
         "p": plan_meeting,
         "t": transfer,
+        "d": parents.menu,
     }
     action = actions.get(callback.part(0) or "")
     if action is None:

@@ -122,6 +122,7 @@ async def test_a_clients_page_shows_what_happened_and_is_audited(story: Story) -
         "Lijn aanpassen",
         "Exporteren",
         "Overdragen aan een collega",
+        "Ouders",
     ]
     assert audited(story, "viewed_client") == [1]
 

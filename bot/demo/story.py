@@ -176,6 +176,35 @@ async def invite_pupil(world: DemoWorld, professional: int, line: str = "faalang
     return await edited(world, professional, roles["message_id"], says("https://t.me/"))
 
 
+async def invite_parent(
+    world: DemoWorld, professional: int, pupil: str = "Sanne", parent: str = "Karin"
+) -> tuple[int, MessageView]:
+    """/nieuw, "Ouder", the pupil: the parent opens the link and agrees, the professional
+    confirms it is them. Returns the parent's user id and the "joined" message."""
+    client = world.client
+    await client.text(professional, "/nieuw")
+    roles = await client.wait_for_bot_message(
+        professional, predicate=has_button(world.label("roles.parent")), timeout=WAIT
+    )
+    await client.press(professional, roles["message_id"], label=world.label("roles.parent"))
+    pupils = await edited(world, professional, roles["message_id"], lambda m: bool(m["buttons"]))
+    [[chosen]] = [row for row in pupils["buttons"] if row[0]["text"].startswith(pupil)]
+    await client.press(professional, roles["message_id"], data=chosen["callback_data"])
+    invite = await edited(world, professional, roles["message_id"], says("https://t.me/"))
+    user = (await client.create_user(first_name=parent, language_code="nl"))["id"]
+    await client.start(user, invite_token(invite))
+    notice = await client.wait_for_bot_message(
+        user, predicate=has_button(world.label("consent.yes")), timeout=WAIT
+    )
+    await client.press(user, notice["message_id"], label=world.label("consent.yes"))
+    yes = world.label("invites.confirm_yes", name=parent)
+    joined = await client.wait_for_bot_message(
+        professional, predicate=has_button(yes), timeout=WAIT
+    )
+    await client.press(professional, joined["message_id"], label=yes)
+    return int(user), joined
+
+
 def invite_token(invite: MessageView) -> str:
     return (invite["plain_text"] or "").split("start=", 1)[1].split()[0]
 

@@ -92,6 +92,7 @@ def demo_settings(
             "key": ORGANISATION,
             "name": "Wijkteam Demo",
             "privacy_contact": "privacy@wijkteam-demo.nl",
+            "contact": "Dorpsstraat 1 in Demodorp, of bel 020-123 45 67",
         },
         # Telegram's limits stay as they are; the jobs look often, so days pass in seconds.
         "jobs": {"sweep_seconds": 0.2, "drain_seconds": 0.05, "housekeeping_seconds": 3600},

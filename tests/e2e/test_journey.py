@@ -271,9 +271,10 @@ async def test_a_pupil_and_a_parent_go_through_the_whole_line(world: DemoWorld) 
     message = await walk.next_message(me, says("staat klaar"))
     await invite_parent(walk)
 
-    # A voice note along the way: logged, and (this organisation keeps media) kept encrypted.
+    # A voice note along the way: logged, (this organisation keeps media) kept encrypted, and
+    # offered as a question.
     await walk.act(lambda: client.voice(me, content=b"OggS..."))
-    await walk.next_message(me, says("bewaard bij je antwoorden"))
+    await walk.next_message(me, says("als vraag naar Mirjam sturen"))
     walk.expect(walk.client_id, "voice", None)
 
     for number, step in enumerate(line.sequence()):

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.demo.story import WAIT, edited, has_button, onboard, says
+from bot.demo.story import WAIT, has_button, invite_parent, onboard, says
 from bot.demo.world import DemoWorld, demo_world, local
 from services.admin import invite_professional, revoke_professional
 from storage.db import session_scope
@@ -31,27 +31,9 @@ async def test_a_professionals_week_from_invite_to_digest(world: DemoWorld) -> N
     mirjam, sanne = result.cast.professional, result.cast.pupil
     step1 = result.messages["step1"]
 
-    # A parent for Sanne's traject: /nieuw, "Ouder", Sanne.
-    await client.text(mirjam, "/nieuw")
-    roles = await client.wait_for_bot_message(mirjam, predicate=has_button("Ouder"), timeout=WAIT)
-    await client.press(mirjam, roles["message_id"], label="Ouder")
-    pupils = await edited(world, mirjam, roles["message_id"], lambda m: bool(m["buttons"]))
-    [[sanne_button]] = [row for row in pupils["buttons"] if row[0]["text"].startswith("Sanne")]
-    await client.press(mirjam, roles["message_id"], data=sanne_button["callback_data"])
-    invite = await edited(world, mirjam, roles["message_id"], says("https://t.me/"))
-    token = (invite["plain_text"] or "").split("start=", 1)[1].split()[0]
-    karin = (await client.create_user(first_name="Karin", language_code="nl"))["id"]
-    await client.start(karin, token)
-    notice = await client.wait_for_bot_message(
-        karin, predicate=has_button(world.label("consent.yes")), timeout=WAIT
-    )
-    await client.press(karin, notice["message_id"], label=world.label("consent.yes"))
-    yes_karin = world.label("invites.confirm_yes", name="Karin")
-    joined = await client.wait_for_bot_message(
-        mirjam, predicate=has_button(yes_karin), timeout=WAIT
-    )
+    # A parent for Sanne's traject: /nieuw, "Ouder", Sanne; Mirjam confirms it is Karin.
+    _karin, joined = await invite_parent(world, mirjam)
     assert "Karin (Ouder) doet nu mee" in (joined["plain_text"] or "")
-    await client.press(mirjam, joined["message_id"], label=yes_karin)
 
     # Sanne does her first step and writes something; Mirjam sees it on Sanne's page.
     await client.press(sanne, step1["message_id"], label=world.label("step.read"))
