@@ -116,6 +116,8 @@ def build_application(
         ("afwezig", basics.leave),
         ("terug", basics.back_from_leave),
         ("afspraak", basics.appointment),
+        ("mijngegevens", basics.my_data),
+        ("vergeetmij", basics.forget_me),
         ("spreekuur", basics.consult_hours),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_admin import audit, client_app, org_app, professional_app
+from bot.cli_admin import audit, client_app, erase, export, org_app, professional_app
 from bot.cli_common import ConfigOption, err, out, settings_for
 from bot.cli_proof import bench, chaos
 from bot.errors import UserError
@@ -46,6 +46,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(professional_app, name="professional")
 app.add_typer(client_app, name="client")
 app.command()(audit)
+app.command()(export)
+app.command()(erase)
 app.command()(bench)
 app.command()(chaos)
 

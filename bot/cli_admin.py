@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -358,3 +359,59 @@ def audit(
             entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.action, entry.detail or ""
         )
     out.print(table)
+
+
+def export(
+    client: Annotated[int, typer.Option("--client", help="The client's id.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="The folder to write the two files to.", file_okay=False)
+    ] = Path("."),
+    config: ConfigOption = None,
+) -> None:
+    """Everything stored about one client (an access request): a JSON file and a readable text
+    file, the same as the client gets with /mijngegevens. Audited."""
+    from services.audit import audit as write_audit
+    from services.data_rights import documents
+    from storage.models import Client
+
+    with _admin_unit(config) as unit:
+        found = _get(unit, Client, client, "client", "traject list")
+        files = documents(unit, found, found.language)
+        write_audit(
+            unit, actor=("administrator", None), action="exported", subject=("client", client)
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        path = out_dir / f"client-{client}-{name}"
+        path.write_bytes(content)
+        path.chmod(0o600)  # personal data: the administrator's eyes only
+        out.print(str(path), markup=False, highlight=False)
+
+
+def erase(
+    client: Annotated[int, typer.Option("--client", help="The client's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Erase everything of one client (an erasure request), as /vergeetmij does: their data,
+    what waits for them, and the bot's messages in their chat of the last 48 hours; their
+    professional hears that a client left (no content). Cannot be undone."""
+    from services.data_rights import erase as erase_client
+    from storage.db import compact, make_engine
+    from storage.models import Client
+
+    if not yes and not typer.confirm(f"Erase everything of client {client}? This cannot be undone"):
+        raise typer.Exit(1)
+    with _admin_unit(config) as unit:
+        found = _get(unit, Client, client, "client", "traject list")
+        erase_client(unit, found, actor=("administrator", None))
+    engine = make_engine(settings_for(config).database.url)
+    try:
+        compact(engine)
+    finally:
+        engine.dispose()
+    out.print(
+        f"Client {client} is erased; the bot deletes its recent messages in their chat when it "
+        "runs.",
+        markup=False,
+    )

@@ -38,6 +38,8 @@ COMMANDS = (
     "pauze",
     "afspraak",
     "privacy",
+    "mijngegevens",
+    "vergeetmij",
     "stop",
     "nieuw",
     "uitnodigingen",

@@ -6,6 +6,7 @@ redelivered update (polling after a crash, a webhook retry) finds it there and d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import Update
 from telegram.error import TelegramError
@@ -21,6 +23,7 @@ from bot.runtime import Runtime
 from bot.send_errors import Kind, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
 from services.unit import AnswerCallback, EditPressed, RemovePressedButtons, Unit
+from storage.db import compact
 from storage.models import InboundUpdate, ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,24 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
         session.close()
     if unit.queued:
         rt.wake_sender.set()
+    if unit.compact:
+        await _compact(rt)
     await _apply_direct(unit, update)
+
+
+async def _compact(rt: Runtime) -> None:
+    """After an erasure, off the event loop; a reader in the way only delays it (the erased
+    rows are overwritten already, `secure_delete`), so a failure is a warning."""
+    try:
+        await asyncio.to_thread(compact, rt.engine)
+    except SQLAlchemyError as exc:
+        log.warning(
+            "compacting after an erasure failed (will happen at the next checkpoint): %s", exc
+        )
+    except Exception as exc:  # sqlite3.OperationalError from the raw connection
+        log.warning(
+            "compacting after an erasure failed (will happen at the next checkpoint): %s", exc
+        )
 
 
 def _claim_update(session: Session, update_id: int, now: object) -> bool:

@@ -74,6 +74,7 @@ PROFESSIONAL_TEMPLATES = frozenset(
         "crisis_alert",
         "crisis_ack_done",
         "crisis_taken",
+        "client_erased",
         "parent_unlink_ask",
         "parent_unlinked",
         "question_attachment",

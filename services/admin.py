@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from services.colleagues import move_open_work
 from services.invites import deep_link
 from storage.invites import create_invite
 from storage.models import (
@@ -18,8 +19,6 @@ from storage.models import (
     Invite,
     Organisation,
     Professional,
-    Question,
-    QuestionStatus,
     RecipientKind,
     Role,
 )
@@ -258,12 +257,8 @@ def revoke_professional(
     for client in caseload:
         assert successor is not None
         client.professional_id = successor.id or 0
-        for question in session.exec(
-            select(Question).where(
-                Question.client_id == client.id, Question.status == QuestionStatus.OPEN
-            )
-        ):
-            question.professional_id = successor.id or 0  # the answer must come from someone
+        # Questions must still be answered, meetings and appointments still kept by someone.
+        move_open_work(session, client.id or 0, successor.id or 0)
         session.add(
             AuditEntry(
                 at=now,

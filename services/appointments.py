@@ -31,6 +31,7 @@ from storage.models import (
     AppointmentKind,
     AppointmentStatus,
     Client,
+    ClientStatus,
     Meeting,
     Organisation,
     Professional,
@@ -48,7 +49,12 @@ def _minute(moment: datetime) -> int:
 
 
 def _moment(minute: int | None) -> datetime | None:
-    return datetime.fromtimestamp(minute * 60, tz=UTC) if minute is not None else None
+    if minute is None:
+        return None
+    try:
+        return datetime.fromtimestamp(minute * 60, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # forged: far outside any calendar
+        return None
 
 
 def _zone(unit: Unit, client: Client) -> ZoneInfo:
@@ -182,7 +188,11 @@ def client_pressed(unit: Unit, client: Client, callback: Callback) -> None:
         _requested(unit, client, callback.part(1) or "", _moment(callback.int_part(2)))
     else:
         appointment = _own(unit, client, callback.int_part(1))
-        if appointment is None or appointment.status not in COMING:
+        if (
+            appointment is None
+            or appointment.status not in COMING
+            or appointment.starts_at <= unit.now  # it has been: nothing to move or cancel
+        ):
             unit.answer_callback(unit.label("answer.stale_button", client.language))
             return
         if step == "y" and appointment.status == AppointmentStatus.PROPOSED:
@@ -238,9 +248,10 @@ def _requested(unit: Unit, client: Client, kind: str, moment: datetime | None) -
     if (
         kind not in set(AppointmentKind)
         or moment is None
-        or moment <= unit.now
         or coming(unit, client) is not None
+        or moment not in moments(unit, client, kind)  # only a moment we offer (and is free)
     ):
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     professional = _answerer(unit, client)
     appointment = Appointment(
@@ -319,7 +330,8 @@ def _offer_move(unit: Unit, client: Client, appointment: Appointment) -> None:
 def _moved_by_client(
     unit: Unit, client: Client, appointment: Appointment, moment: datetime | None
 ) -> None:
-    if moment is None or moment <= unit.now:
+    if moment is None or moment not in moments(unit, client, appointment.kind):
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     appointment.starts_at = moment
     appointment.status = AppointmentStatus.REQUESTED
@@ -415,7 +427,8 @@ def _propose(
     appointment: Appointment,
     moment: datetime | None,
 ) -> None:
-    if moment is None or moment <= unit.now:
+    if moment is None or moment not in moments(unit, client, appointment.kind):
+        unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
     appointment.starts_at = moment
     appointment.status = AppointmentStatus.PROPOSED
@@ -640,19 +653,20 @@ def send_reminders(unit: Unit) -> int:
             continue
         professional = unit.session.get_one(Professional, appointment.professional_id)
         key = f"appointment:{appointment.id}:{_minute(appointment.starts_at)}"
-        to_client(
-            unit,
-            client,
-            kind="appointment",
-            key=f"{key}:client",
-            text=unit.render(
-                "appointment_reminder",
-                client.language,
-                professional=professional.name,
-                **_values(unit, appointment, client, client.language),
-            ),
-            buttons=_change_buttons(unit, appointment, client.language),
-        )
+        if client.status == ClientStatus.ACTIVE:  # after /stop: no messages, not this one
+            to_client(
+                unit,
+                client,
+                kind="appointment",
+                key=f"{key}:client",
+                text=unit.render(
+                    "appointment_reminder",
+                    client.language,
+                    professional=professional.name,
+                    **_values(unit, appointment, client, client.language),
+                ),
+                buttons=_change_buttons(unit, appointment, client.language),
+            )
         to_professional(
             unit,
             professional,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from content.telegram_text import utf16_length
 from services import colleagues, consult, safety
 from services.callbacks import Callback, pack
@@ -83,6 +85,10 @@ def answer_offer(unit: Unit, client: Client, callback: Callback) -> None:
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
     choice = callback.part(0)
+    asked = unit.session.exec(select(Question).where(Question.reply_id == note.id)).first()
+    if asked is not None or choice not in ("y", "n", "x"):  # sent already (a second press)
+        unit.answer_callback(unit.label("answer.stale_button", client.language))
+        return
     if choice == "n":
         unit.edit_pressed(unit.render("question_kept", client.language))
         unit.answer_callback()

@@ -25,6 +25,7 @@ _HOUR = re.compile(
     r"(?P<h2>\d{1,2})(?:[:.](?P<m2>\d{2}))?"
 )
 LONGEST_HOUR = timedelta(hours=4)
+MOST_HOURS = 7  # a week's consultation hours (they fit professional.consult_hours)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ConsultHour:
 
 def parse_consult_hours(text: str) -> list[ConsultHour] | None:
     """ "wo 15:00-16:00, vr 9-10" (Dutch or English day names) as hours; None if unreadable.
-    An hour is at most four hours long and at least a quarter of an hour."""
+    An hour is at most four hours long and at least a quarter of an hour; at most seven."""
     found: list[ConsultHour] = []
     parts = [p.strip() for p in re.split(r"[,;]|\ben\b|\band\b", text.casefold()) if p.strip()]
     for part in parts:
@@ -55,6 +56,8 @@ def parse_consult_hours(text: str) -> list[ConsultHour] | None:
         if not timedelta(minutes=15) <= length <= LONGEST_HOUR:
             return None
         found.append(ConsultHour(DAYS[match.group("day")], start, end))
+    if len(set(found)) > MOST_HOURS:
+        return None
     return sorted(set(found), key=lambda h: (h.weekday, h.start)) or None
 
 

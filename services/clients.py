@@ -251,6 +251,9 @@ def stop(unit: Unit, client: Client) -> None:
         client,
         kind="stop",
         text=unit.render("stopped", client.language, professional=professional.name),
+        buttons=keyboard(
+            [[Button(unit.label("forget.offer", client.language), data=pack("vg", "a"))]]
+        ),
     )
     to_professional(
         unit,

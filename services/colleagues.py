@@ -23,6 +23,8 @@ from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
 from storage.models import (
+    Appointment,
+    AppointmentStatus,
     AuditEntry,
     Client,
     Meeting,
@@ -272,6 +274,34 @@ def back(
         )
 
 
+def move_open_work(session: Session, client_id: int, to: int) -> None:
+    """What is still to be done for a client goes with them to another professional: open
+    questions, planned meetings, coming appointments (a transfer, or a revoked professional)."""
+    for question in session.exec(
+        select(Question).where(
+            Question.client_id == client_id, Question.status == QuestionStatus.OPEN
+        )
+    ):
+        question.professional_id = to
+    for meeting in session.exec(
+        select(Meeting).where(Meeting.client_id == client_id, col(Meeting.held_at).is_(None))
+    ):
+        meeting.professional_id = to
+    for appointment in session.exec(
+        select(Appointment).where(
+            Appointment.client_id == client_id,
+            col(Appointment.status).in_(
+                (
+                    AppointmentStatus.REQUESTED,
+                    AppointmentStatus.PROPOSED,
+                    AppointmentStatus.CONFIRMED,
+                )
+            ),
+        )
+    ):
+        appointment.professional_id = to
+
+
 def _last_day(unit: Unit, professional: Professional) -> str:
     assert professional.away_until is not None
     zone = _zone(unit, professional)
@@ -337,16 +367,7 @@ def transfer(
     if colleague.organisation_id != client.organisation_id:
         raise TransferError(f"{colleague.name} works for another organisation")
     client.professional_id = colleague.id or 0
-    for question in unit.session.exec(
-        select(Question).where(
-            Question.client_id == client.id, Question.status == QuestionStatus.OPEN
-        )
-    ):
-        question.professional_id = colleague.id or 0
-    for meeting in unit.session.exec(
-        select(Meeting).where(Meeting.client_id == client.id, col(Meeting.held_at).is_(None))
-    ):
-        meeting.professional_id = colleague.id or 0
+    move_open_work(unit.session, client.id or 0, colleague.id or 0)
     unit.session.add(
         AuditEntry(
             at=unit.now,

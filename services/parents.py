@@ -17,7 +17,8 @@ from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
-from storage.models import Client, Professional, Traject, TrajectMember
+from storage.models import Client, Professional, RecipientKind, Traject, TrajectMember
+from storage.outbox import cancel_pending
 
 
 def linked(unit: Unit, pupil: Client) -> list[tuple[TrajectMember, Client]]:
@@ -73,6 +74,14 @@ def unlink(unit: Unit, professional: Professional, callback: Callback) -> None:
     unit.remove_pressed_buttons()
     for member, parent in found:
         unit.session.delete(member)
+        # What waits for them (a together step planned for later) no longer goes either.
+        cancel_pending(
+            session=unit.session,
+            recipient_kind=RecipientKind.CLIENT,
+            recipient_id=parent.id or 0,
+            reason="unlinked from the pupil's line",
+            now=unit.now,
+        )
         audit(
             unit,
             actor=("professional", professional.id),

@@ -23,6 +23,8 @@ def to_client(
     key: str | None = None,
     due_at: datetime | None = None,
     photo: str | None = None,
+    document: str | None = None,
+    filename: str | None = None,
 ) -> None:
     assert client.chat_id is not None, "a client always has a chat once they agreed"
     unit.send(
@@ -30,7 +32,9 @@ def to_client(
         recipient_kind=RecipientKind.CLIENT,
         recipient_id=client.id,
         kind=kind,
-        message=Outgoing(text=text, buttons=buttons, photo=photo),
+        message=Outgoing(
+            text=text, buttons=buttons, photo=photo, document=document, filename=filename
+        ),
         priority=priority,
         personal=personal,
         key=key,

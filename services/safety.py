@@ -218,8 +218,9 @@ def acknowledge(unit: Unit, professional: Professional, callback: Callback) -> N
         or client is None
         or not (
             colleagues.may_act(unit, professional, client)
-            or (
-                professional.on_duty
+            or (  # on duty: once it went to them
+                alert.escalated_at is not None
+                and professional.on_duty
                 and professional.organisation_id == client.organisation_id
                 and professional.revoked_at is None
             )

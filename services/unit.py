@@ -49,6 +49,8 @@ class Unit:
     # Working hours, the alert's time to be acknowledged, the moments /afspraak offers.
     bridge: BridgePolicy = field(default_factory=BridgePolicy)
     queued: list[NewMessage] = field(default_factory=list)
+    # Someone's data was erased: after the commit the database is compacted (storage/db.py).
+    compact: bool = False
     direct: list[AnswerCallback | EditPressed | RemovePressedButtons] = field(default_factory=list)
     # Names decrypted in this unit of work: a digest names each client in several sections.
     _names: dict[str, str] = field(default_factory=dict, repr=False)
@@ -106,7 +108,9 @@ class Unit:
         return None if self.update_id is not None else f"{tag}:{self.now.isoformat()}"
 
     def answer_callback(self, text: str | None = None, *, alert: bool = False) -> None:
-        self.direct.append(AnswerCallback(text=text, alert=alert))
+        """Answer the button press (once: a later call does nothing, the first answer stands)."""
+        if not any(isinstance(d, AnswerCallback) for d in self.direct):
+            self.direct.append(AnswerCallback(text=text, alert=alert))
 
     def edit_pressed(self, text: str, buttons: Keyboard = ()) -> None:
         self.direct.append(EditPressed(Outgoing(text=text, buttons=buttons)))

@@ -131,3 +131,21 @@ def checkpoint(engine: Engine) -> None:
         connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
     finally:
         connection.close()
+
+
+def compact(engine: Engine) -> None:
+    """After an erasure: SQLite's WAL into the file and truncated, then VACUUM, so no page of
+    the file or its WAL still holds what was erased (`secure_delete` already overwrote the rows
+    themselves). Blocking, outside any transaction: run it from a thread. On PostgreSQL the
+    rows are gone for every query at once and autovacuum reclaims the space."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("VACUUM")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        connection.close()

@@ -13,6 +13,9 @@ from sqlalchemy import select
 from telegram import Update
 
 from bot.app import runtime_of
+from services.admin import revoke_professional
+from services.recipients import to_client
+from services.unit import Unit
 from storage.db import session_scope
 from storage.models import (
     Alert,
@@ -20,6 +23,8 @@ from storage.models import (
     AppointmentStatus,
     Client,
     Meeting,
+    OutboxMessage,
+    OutboxStatus,
     Professional,
     Question,
     Reply,
@@ -416,6 +421,20 @@ async def test_a_parent_is_unlinked_and_a_pupils_crisis_never_reaches_them(story
     assert to(calls, 7002) == [], "never to a parent"
     assert "Sanne" in to(calls, 5001)[0].params["text"]
 
+    runtime = runtime_of(story.app)
+    with session_scope(runtime.engine) as session:  # a together step planned for later
+        unit = Unit(
+            session=session, now=story.clock.now(), content=runtime.content, cipher=runtime.cipher
+        )
+        to_client(
+            unit,
+            session.get_one(Client, karin),
+            kind="exercise",
+            text="Samen ademen",
+            key="step:1:samen:2",
+            due_at=story.clock.now() + timedelta(days=1),
+        )
+        unit.flush()
     [page] = to(await story.press(PRO, f"cl:o:{sanne(story).id}"), 5001)
     calls = await story.press(PRO, labels(story, page)["Ouders"])
     [ask] = to(calls, 5001)
@@ -424,6 +443,11 @@ async def test_a_parent_is_unlinked_and_a_pupils_crisis_never_reaches_them(story
     assert "Karin is losgekoppeld van de lijn van Sanne" in texts(calls, chat=5001)[0]
     assert to(calls, 7002) == []
     assert story.rows(TrajectMember) == 0
+    with session_scope(runtime.engine) as session:
+        planned = session.execute(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "step:1:samen:2")
+        ).scalar_one()
+        assert planned.status == OutboxStatus.FAILED, "what waited for Karin does not go"
     assert stale_answer(await story.press(PRO, labels(story, ask)["Karin loskoppelen"]))
     # Karin can still ask Mirjam something, as a parent.
     karin_user = user(7002, "Karin")
@@ -438,3 +462,89 @@ def stale_answer(calls: list[Call]) -> bool:
         for c in calls
         if c.method == "answerCallbackQuery"
     )
+
+
+# --- what a review found: forged, repeated and late presses ----------------------------------
+
+
+@SQLITE_ONLY
+async def test_someone_on_duty_cannot_take_an_alert_that_was_not_sent_to_them(
+    story: Story,
+) -> None:
+    await ready(story)
+    on_duty(story)
+    await story.say(PUPIL, "ik wil dood")  # working hours: Mirjam's alone for 15 minutes
+    [alert] = alerts(story)
+    calls = await story.press(JOOST, f"al:{alert.id}")
+    assert stale_answer(calls) and to(calls, 7001) == []
+    assert alerts(story)[0].acknowledged_at is None
+
+
+@SQLITE_ONLY
+async def test_a_photo_question_is_sent_once_however_often_it_is_pressed(story: Story) -> None:
+    await ready(story)
+    await story.app.process_update(
+        Update.de_json(media_update("photo", caption="Dit?"), story.app.bot)
+    )
+    [offer] = to(await story.flush(), 7001)
+    send = labels(story, offer)["Ja, stuur het"]
+    first = await story.press(PUPIL, send)
+    assert to(first, 5001, "sendPhoto"), "the photo comes along"
+    again = await story.press(PUPIL, send)
+    assert stale_answer(again) and to(again, 5001) == [] and to(again, 5001, "sendPhoto") == []
+    assert story.rows(Question) == 1
+    assert stale_answer(await story.press(PUPIL, send.replace(":y:", ":z:")))
+
+
+@SQLITE_ONLY
+async def test_forged_moments_are_refused_without_a_crash(story: Story) -> None:
+    await ready(story)
+    for data in ("ap:t:call:99999999999999999", "ap:t:chat:29540000", "ap:t:call:29540001"):
+        calls = await story.press(PUPIL, data)
+        assert stale_answer(calls), data
+        assert to(calls, 5001) == []
+    assert story.rows(Appointment) == 0
+
+
+@SQLITE_ONLY
+async def test_a_past_appointment_cannot_be_cancelled_and_a_stopped_client_is_not_reminded(
+    story: Story,
+) -> None:
+    await ready(story)
+    _, request = await requested(story)
+    await story.press(PRO, labels(story, request)["Accepteren"])
+    await story.say(PUPIL, "/stop")
+    story.clock.set(datetime(2026, 3, 2, 13, 1, tzinfo=UTC))  # the day before, 14:01
+    calls = await story.tick()
+    assert to(calls, 7001) == [], "after /stop: no reminder"
+    assert "Morgen: Bellen met Sanne" in texts(calls, chat=5001)[0]
+    story.clock.set(datetime(2026, 3, 3, 15, 0, tzinfo=UTC))  # after the call
+    calls = await story.press(PUPIL, f"ap:x:{appointment(story).id}")
+    assert stale_answer(calls) and appointment(story).status == AppointmentStatus.CONFIRMED
+
+
+@SQLITE_ONLY
+async def test_a_week_holds_at_most_seven_consultation_hours(story: Story) -> None:
+    await ready(story)
+    await story.say(PRO, "/spreekuur")
+    many = ", ".join(f"{day} 9-10, {day} 14-15" for day in ("ma", "di", "wo", "do"))
+    assert "Dat kan ik niet lezen" in texts(await story.say(PRO, many), chat=5001)[0]
+    calls = await story.say(PRO, "ma 9-10, di 9-10, wo 9-10, do 9-10, vr 9-10, za 9-10, zo 9-10")
+    assert "Je chatspreekuur: ma 09:00-10:00" in texts(calls, chat=5001)[0]
+
+
+@SQLITE_ONLY
+async def test_a_revoked_professionals_appointment_goes_to_their_successor(story: Story) -> None:
+    await ready(story)
+    _, request = await requested(story)
+    await story.press(PRO, labels(story, request)["Accepteren"])
+    peter = on_duty(story, "Peter", 5002)
+    with session_scope(runtime_of(story.app).engine) as session:
+        revoke_professional(
+            session=session, professional_id=1, transfer_to=peter, now=story.clock.now()
+        )
+    assert appointment(story).professional_id == peter
+    story.clock.set(datetime(2026, 3, 2, 13, 1, tzinfo=UTC))  # the day before
+    calls = await story.tick()
+    assert "Morgen: Bellen met Sanne" in texts(calls, chat=5002)[0]
+    assert "Morgen: Bellen met Peter" in texts(calls, chat=7001)[0]

@@ -24,6 +24,7 @@ from services import (
     clients,
     colleagues,
     consult,
+    data_rights,
     greeting,
     invites,
     journey,
@@ -81,6 +82,8 @@ def _client_command(action: str) -> Handler:
         "stop": clients.stop,
         "privacy": clients.show_privacy,
         "afspraak": appointments.command,
+        "mijngegevens": data_rights.send_my_data,
+        "vergeetmij": data_rights.ask_forget,
     }[action]
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,6 +108,8 @@ checkin_day = _client_command("checkindag")
 stop = _client_command("stop")
 privacy = _client_command("privacy")
 appointment = _client_command("afspraak")
+my_data = _client_command("mijngegevens")
+forget_me = _client_command("vergeetmij")
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,6 +18,7 @@ from services import (
     client_page,
     clients,
     colleagues,
+    data_rights,
     digest_settings,
     export,
     feedback,
@@ -79,6 +80,7 @@ CLIENT_ACTIONS = {
     "nu": clients.answer_nudge,
     "q": asking.answer_offer,
     "ap": appointments.client_pressed,
+    "vg": data_rights.forget_pressed,
     "qc": questions.client_closed,
 }
 
