@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_admin import audit, client_app, erase, export, org_app, professional_app
+from bot.cli_admin import (
+    audit,
+    client_app,
+    erase,
+    export,
+    org_app,
+    professional_app,
+    retention,
+)
 from bot.cli_common import ConfigOption, err, out, settings_for
 from bot.cli_proof import bench, chaos
 from bot.errors import UserError
@@ -48,8 +56,36 @@ app.add_typer(client_app, name="client")
 app.command()(audit)
 app.command()(export)
 app.command()(erase)
+app.command()(retention)
 app.command()(bench)
 app.command()(chaos)
+
+
+keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate(config: ConfigOption = None) -> None:
+    """Re-encrypt everything stored with the newest key (the first in DUWTJE_ENCRYPTION_KEYS);
+    afterwards the older keys can be removed. Safe to run again; run it with the bot stopped
+    or running."""
+    from bot.setup import prepare_database
+    from storage.crypto import FieldCipher
+    from storage.db import make_engine
+    from storage.rotation import rotate_all
+
+    settings = settings_for(config)
+    prepare_database(settings)
+    engine = make_engine(settings.database.url)
+    try:
+        counts = rotate_all(engine, FieldCipher(settings.require_encryption_keys()))
+    finally:
+        engine.dispose()
+    total = sum(counts.values())
+    out.print(f"{total} value(s) re-encrypted with the newest key.", markup=False)
+    for table, count in sorted(counts.items()):
+        out.print(f"  {table}: {count}", markup=False, highlight=False)
 
 
 @app.command()

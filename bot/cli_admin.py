@@ -79,6 +79,16 @@ def org_add(
     on_call: Annotated[
         str, typer.Option("--on-call", help="The on-call number for a crisis outside hours.")
     ] = "",
+    retention_days: Annotated[
+        int,
+        typer.Option(
+            "--retention-days", help="Answers and questions go this many days after a line ended."
+        ),
+    ] = 90,
+    require_pin: Annotated[
+        bool,
+        typer.Option("--require-pin", help="Professionals enter a PIN before client data shows."),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Add an organisation (the first one comes from the configuration)."""
@@ -98,6 +108,8 @@ def org_add(
             answer_days=answer_days,
             contact=contact,
             on_call=on_call,
+            retention_days=retention_days,
+            require_pin=require_pin,
         )
     out.print(f"Organisation {key} added.", markup=False, highlight=False)
 
@@ -119,6 +131,8 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
                 "answer_days": o.answer_days,
                 "contact": o.contact,
                 "on_call": o.on_call,
+                "retention_days": o.retention_days,
+                "require_pin": o.require_pin,
             }
             for o in list_organisations(session=session)
         ]
@@ -135,6 +149,8 @@ def org_list(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
         "answer days",
         "contact",
         "on call",
+        "retention days",
+        "PIN",
     )
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
@@ -413,5 +429,31 @@ def erase(
     out.print(
         f"Client {client} is erased; the bot deletes its recent messages in their chat when it "
         "runs.",
+        markup=False,
+    )
+
+
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would go; delete nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+    config: ConfigOption = None,
+) -> None:
+    """What retention deletes now (the housekeeping job does this every hour): answers and
+    questions of lines that ended longer ago than the organisation's retention_days, expired
+    invites, final outbox rows older than 90 days, audit entries older than 5 years."""
+    from storage.retention import apply
+
+    with _admin_session(config) as session:
+        counts = apply(session.connection(), now=_now(), dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps({"dry_run": dry_run, **counts}))
+        return
+    verb = "would go" if dry_run else "deleted"
+    out.print(
+        f"{verb}: answers {counts['answers']} and questions {counts['questions']} of "
+        f"{counts['clients']} client(s), invites {counts['invites']}, messages "
+        f"{counts['messages']}, audit entries {counts['audit_entries']}",
         markup=False,
     )

@@ -205,6 +205,10 @@ class OrganisationSettings(_Section):
     contact: str = Field(default="", max_length=300)
     # The organisation's on-call number for a crisis outside working hours ("" if none).
     on_call: str = Field(default="", max_length=100)
+    # Answers and questions are deleted this many days after a client's line ended.
+    retention_days: int = Field(default=90, ge=7, le=3650)
+    # Professionals enter a PIN in the chat before client data is shown (valid a working day).
+    require_pin: bool = False
 
     @field_validator("key")
     @classmethod

@@ -66,6 +66,8 @@ def prepare_database(settings: Settings) -> str | None:
                 answer_days=settings.organisation.answer_days,
                 contact=settings.organisation.contact,
                 on_call=settings.organisation.on_call,
+                retention_days=settings.organisation.retention_days,
+                require_pin=settings.organisation.require_pin,
             )
         return current_revision(engine)
     except SQLAlchemyError as exc:

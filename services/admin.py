@@ -84,6 +84,8 @@ def add_organisation(
     answer_days: int = 2,
     contact: str = "",
     on_call: str = "",
+    retention_days: int = 90,
+    require_pin: bool = False,
 ) -> Organisation:
     """Another organisation in this installation (each has its own professionals, clients,
     privacy contact and time zone, and the school holidays of its region)."""
@@ -106,6 +108,8 @@ def add_organisation(
         raise AdminError("--language: nl or en")
     if not 1 <= answer_days <= 10:
         raise AdminError("--answer-days: 1 to 10 working days")
+    if not 7 <= retention_days <= 3650:
+        raise AdminError("--retention-days: 7 to 3650 days after a line ended")
     if school_region is not None and school_region not in known_regions:
         regions = ", ".join(sorted(known_regions)) or "none yet"
         raise AdminError(
@@ -123,6 +127,8 @@ def add_organisation(
         answer_days=answer_days,
         contact=contact.strip()[:300],
         on_call=on_call.strip()[:100],
+        retention_days=retention_days,
+        require_pin=require_pin,
     )
     session.add(organisation)
     session.flush()

@@ -280,6 +280,7 @@ def show_privacy(unit: Unit, client: Client) -> None:
             organisation=organisation.name,
             privacy_contact=organisation.privacy_contact,
             professional=professional_of(unit, client).name,
+            keep_days=organisation.retention_days,
         ),
     )
 

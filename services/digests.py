@@ -22,7 +22,7 @@ from services.callbacks import pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
-from storage import digests, nudges
+from storage import digests, nudges, retention
 from storage.models import Organisation, OutboxStatus, Professional
 from storage.outbox import PRIORITY_BULK
 
@@ -91,6 +91,7 @@ SECTIONS = (
     "in_doubt",
     "not_sent",
     "to_confirm",
+    "deleting",
 )
 
 
@@ -194,6 +195,18 @@ def gather(
         "in_doubt": doubt,
         "not_sent": not_sent,
         "to_confirm": [name(c.row.client_id, c.row.name_enc) for c in cases if not c.row.confirmed],
+        "deleting": [
+            {
+                "name": name(d.client_id, d.name_enc),
+                "when": d.delete_at.astimezone(zone).strftime("%d-%m"),
+            }
+            for d in retention.due_for(
+                unit.session.connection(),
+                before=unit.now + retention.WARN_AHEAD,
+                professional_id=professional.id,
+            )
+            if d.delete_at >= unit.now  # those past it go with the next housekeeping
+        ],
         "nudges": _nudge_effect(unit, professional),
     }
     return values, named

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from services import digests, greeting, invites, journey, steps
+from services import clients, digests, greeting, invites, journey, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -18,6 +18,7 @@ from services.unit import Unit
 from storage.invites import claim_invite, usable_invite
 from storage.models import (
     Client,
+    ClientStatus,
     ConsentRecord,
     Invite,
     Organisation,
@@ -169,7 +170,69 @@ def _notice(unit: Unit, person: Person, invite: Invite, template: str) -> str:
         organisation=organisation.name,
         privacy_contact=organisation.privacy_contact,
         professional=professional.name,
+        keep_days=organisation.retention_days,
     )
+
+
+def needs_renewal(unit: Unit, client: Client) -> bool:
+    """The notice changed in substance since they agreed (privacy.toml's notice_version)."""
+    return (
+        client.consent_version != unit.content.notice_version
+        and client.status == ClientStatus.ACTIVE
+    )
+
+
+def ask_renewal(unit: Unit, client: Client) -> None:
+    """The new notice, once per version (its outbox key), with "yes" and "no"; until they
+    answer, everything goes on as they agreed before."""
+    organisation = unit.session.get_one(Organisation, client.organisation_id)
+    professional = unit.session.get_one(Professional, client.professional_id)
+    version = unit.content.notice_version
+    to_client(
+        unit,
+        client,
+        kind="consent",
+        key=f"renew:{client.id}:{version}",
+        text=unit.render("consent_renew", client.language)
+        + "\n\n"
+        + unit.render(
+            "consent",
+            client.language,
+            organisation=organisation.name,
+            privacy_contact=organisation.privacy_contact,
+            professional=professional.name,
+            keep_days=organisation.retention_days,
+        ),
+        buttons=keyboard(
+            [
+                [Button(unit.label("consent.yes", client.language), data=pack("cr", "y"))],
+                [Button(unit.label("consent.no", client.language), data=pack("cr", "n"))],
+            ]
+        ),
+    )
+
+
+def answer_renewal(unit: Unit, client: Client, callback: Callback) -> None:
+    """`cr:y`: agreed to the new version (recorded); `cr:n`: they stop, and may erase."""
+    unit.answer_callback()
+    if callback.part(0) != "y":
+        unit.remove_pressed_buttons()
+        clients.stop(unit, client)
+        return
+    version = unit.content.notice_version
+    if client.consent_version != version:
+        client.consent_version = version
+        unit.session.add(
+            ConsentRecord(client_id=client.id or 0, notice_version=version, agreed_at=unit.now)
+        )
+        audit(
+            unit,
+            actor=("client", client.id),
+            action="consented",
+            subject=("client", client.id),
+            detail=f"notice {version}",
+        )
+    unit.edit_pressed(unit.render("consent_renewed", client.language))
 
 
 def answer_notice(unit: Unit, person: Person, callback: Callback, *, organisation: str) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
+from storage import retention
 from storage.models import (
     InboundUpdate,
     OutboxMessage,
@@ -59,7 +60,12 @@ def prune(*, session: Session, now: datetime) -> dict[str, int]:
             _outbox.c.created_at < now - timedelta(days=STRANGER_MESSAGE_DAYS),
         )
     ).rowcount
+    retained = {
+        f"retention_{name}": count
+        for name, count in retention.apply(connection, now=now, dry_run=False).items()
+    }
     return {
+        **retained,
         "processed_updates_deleted": processed,
         "message_texts_wiped": wiped,
         "handled_updates_deleted": leftovers,

@@ -124,6 +124,14 @@ class Organisation(SQLModel, table=True):
     contact: str = Field(
         default="", sa_column=Column(String(300), nullable=False, server_default="")
     )
+    # Answers and questions are deleted this many days after a client's line ended.
+    retention_days: int = Field(
+        default=90, sa_column=Column(Integer(), nullable=False, server_default="90")
+    )
+    # Professionals enter a PIN in the chat before client data is shown (shared or lost phones).
+    require_pin: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
     # The organisation's on-call number for a crisis outside working hours ("" if none).
     on_call: str = Field(
         default="", sa_column=Column(String(100), nullable=False, server_default="")
@@ -164,6 +172,10 @@ class Professional(SQLModel, table=True):
     # The weekly chat consultation hours (`/spreekuur`): "2 15:00-16:00;4 09:00-09:30", weekday
     # 0 Monday, local time. Questions sent during one are marked for a quick answer.
     consult_hours: str | None = Field(default=None, max_length=120)
+    # Where the organisation requires one: the PIN's hash (scrypt, with its salt) and until
+    # when the last correct entry holds (the end of that working day).
+    pin_hash: str | None = Field(default=None, max_length=200)
+    pin_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Client(SQLModel, table=True):

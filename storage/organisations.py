@@ -30,6 +30,8 @@ def ensure_organisation(
     answer_days: int = 2,
     contact: str = "",
     on_call: str = "",
+    retention_days: int = 90,
+    require_pin: bool = False,
 ) -> Organisation:
     """The organisation with `key`, created or brought in line with the configuration."""
     organisation = get_organisation_by_key(session=session, key=key)
@@ -45,6 +47,8 @@ def ensure_organisation(
             answer_days=answer_days,
             contact=contact,
             on_call=on_call,
+            retention_days=retention_days,
+            require_pin=require_pin,
         )
         session.add(organisation)
     else:
@@ -56,6 +60,8 @@ def ensure_organisation(
         organisation.answer_days = answer_days
         organisation.contact = contact
         organisation.on_call = on_call
+        organisation.retention_days = retention_days
+        organisation.require_pin = require_pin
     session.flush()
     return organisation
 

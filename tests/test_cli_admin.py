@@ -77,6 +77,8 @@ def test_organisations_are_added_and_listed(config: Path) -> None:
         "answer_days": 2,
         "contact": "Kerkstraat 2, bel 010-123 45 67",
         "on_call": "088-765 43 21",
+        "retention_days": 90,
+        "require_pin": False,
     }
 
 

@@ -81,6 +81,7 @@ CLIENT_ACTIONS = {
     "q": asking.answer_offer,
     "ap": appointments.client_pressed,
     "vg": data_rights.forget_pressed,
+    "cr": onboarding.answer_renewal,
     "qc": questions.client_closed,
 }
 

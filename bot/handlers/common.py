@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import inspect
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
-from services import clients
+from services import clients, onboarding
 from services.people import Person, language_from_code
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -55,6 +56,12 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
             elif isinstance(who, Professional):
                 who.awaiting = None
         work(rt, unit, person, who)
+        if (
+            isinstance(who, Client)
+            and not inspect(who).deleted  # /vergeetmij
+            and onboarding.needs_renewal(unit, who)
+        ):
+            onboarding.ask_renewal(unit, who)
 
 
 def _plain_text(update: Update) -> bool:
