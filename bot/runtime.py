@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from telegram.ext import CallbackContext
 
 from bot.clock import Clock
+from bot.flood import FloodGuard
 from bot.settings import Settings
 from content import Content
 from reminders.calendar import Holiday
@@ -28,6 +29,10 @@ class Runtime:
     cipher: FieldCipher
     organisation_name: str
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @cached_property
+    def flood(self) -> FloodGuard:
+        return FloodGuard(self.settings.privacy.flood_per_minute)
 
     @cached_property
     def policy(self) -> NudgePolicy:

@@ -254,6 +254,9 @@ class PrivacySettings(_Section):
     # Messages showing a client's answers in a professional's chat are deleted this many hours
     # after they were sent (services/tidy.py); 0 keeps them. Telegram allows up to 48 hours.
     tidy_after_hours: float = Field(default=24.0, ge=0, le=47)
+    # More messages than this from one person in a minute: each is still kept, but the bot
+    # answers once, kindly, instead of to every one.
+    flood_per_minute: int = Field(default=20, ge=5, le=1000)
 
 
 class Secrets(BaseModel):

@@ -131,6 +131,27 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
     asking.offer(unit, client, traject, note)
 
 
+def flooded(unit: Unit, client: Client, text: str) -> None:
+    """Over the flood limit: kept like any message (a crisis still answered at once), and one
+    kind word a minute instead of an answer to each."""
+    client.last_activity_at = unit.now
+    if unit.content.safety.matches(text):
+        reply = replies.keep(unit, client, kind="crisis", text=text)
+        safety.crisis(unit, client, reply.id or 0, text)
+        return
+    traject = steps.active_traject(unit, client)
+    replies.keep(unit, client, kind="note", traject=traject, text=text[: asking.KEPT])
+    to_client(
+        unit,
+        client,
+        kind="reply",
+        key=f"flood:{client.id}:{unit.now:%Y%m%d%H%M}",
+        text=unit.render(
+            "flooded", client.language, professional=professional_of(unit, client).name
+        ),
+    )
+
+
 def _awaited(unit: Unit, client: Client, awaiting: str, text: str) -> bool:
     """Text the bot asked for: a time, a date, a reflection, a check-in answer in words."""
     if awaiting == "moment":

@@ -175,7 +175,9 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replied = message.reply_to_message if message is not None else None
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if isinstance(who, Client):
+        if isinstance(who, Client) and rt.flood.over(person.telegram_user_id, unit.now):
+            clients.flooded(unit, who, written)
+        elif isinstance(who, Client):
             clients.free_text(unit, who, written)
         elif isinstance(who, Professional):
             professionals.professional_text(
