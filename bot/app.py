@@ -119,6 +119,7 @@ def build_application(
         ("mijngegevens", basics.my_data),
         ("vergeetmij", basics.forget_me),
         ("spreekuur", basics.consult_hours),
+        ("pin", basics.set_pin),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

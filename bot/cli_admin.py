@@ -223,6 +223,20 @@ def professional_duty(
     out.print(f"{name} is {state}.", markup=False)
 
 
+@professional_app.command("pin-reset")
+def professional_pin_reset(
+    professional: Annotated[int, typer.Argument(help="The professional's id (see list).")],
+    config: ConfigOption = None,
+) -> None:
+    """Forget a professional's PIN (they forgot it): they choose a new one in the chat the next
+    time they open client data."""
+    from services.admin import reset_pin
+
+    with _admin_session(config) as session:
+        name = reset_pin(session=session, professional_id=professional, now=_now())
+    out.print(f"{name} chooses a new PIN the next time client data is asked for.", markup=False)
+
+
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
 

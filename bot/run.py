@@ -49,6 +49,7 @@ COMMANDS = (
     "afwezig",
     "terug",
     "spreekuur",
+    "pin",
 )
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]

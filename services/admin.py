@@ -211,6 +211,24 @@ def set_on_duty(*, session: Session, professional_id: int, on: bool, now: dateti
     return professional.name
 
 
+def reset_pin(*, session: Session, professional_id: int, now: datetime) -> str:
+    professional = session.get(Professional, professional_id)
+    if professional is None:
+        raise AdminError(f"no professional {professional_id} (see `duwtje professional list`)")
+    professional.pin_hash = None
+    professional.pin_until = None
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_kind="administrator",
+            action="pin_reset",
+            subject_kind="professional",
+            subject_id=professional.id,
+        )
+    )
+    return professional.name
+
+
 def revoke_professional(
     *, session: Session, professional_id: int, transfer_to: int | None, now: datetime
 ) -> tuple[Professional, int]:

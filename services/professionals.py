@@ -8,6 +8,7 @@ from services import (
     consult,
     feedback,
     meetings,
+    pin,
     pro_nudges,
     questions,
     tailoring,
@@ -36,10 +37,17 @@ def help_professional(unit: Unit, professional: Professional) -> None:
 
 
 def professional_text(
-    unit: Unit, professional: Professional, text: str, *, replied_to: int | None = None
+    unit: Unit,
+    professional: Professional,
+    text: str,
+    *,
+    replied_to: int | None = None,
+    message_id: int | None = None,
 ) -> None:
     """Free text from a professional: a reaction to an answer (a Telegram reply to an answer
     card, or after "Reageer"), else a pointer to what they can do. Nothing else is stored."""
+    if text and pin.awaited(unit, professional, text, message_id=message_id):
+        return
     if replied_to is not None and (
         feedback.reply_to_card(unit, professional, text, replied_message_id=replied_to)
         or questions.reply_to_relay(unit, professional, text, replied_message_id=replied_to)

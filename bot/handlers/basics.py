@@ -29,6 +29,7 @@ from services import (
     invites,
     journey,
     onboarding,
+    pin,
     preparation,
     professionals,
     reachability,
@@ -125,12 +126,17 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await in_unit(update, context, work)
 
 
-def _professionals_only(action: Callable[[Unit, Professional], None]) -> Handler:
-    """A command only professionals have: to anyone else it is an unknown command."""
+def _professionals_only(
+    action: Callable[[Unit, Professional], None], *, pin_first: bool = False
+) -> Handler:
+    """A command only professionals have: to anyone else it is an unknown command. With
+    `pin_first` it shows client data, so it waits for the PIN where one is required."""
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-            if isinstance(who, Professional):
+            if isinstance(who, Professional) and pin_first and pin.needed(unit, who):
+                pin.ask(unit, who)
+            elif isinstance(who, Professional):
                 action(unit, who)
             else:
                 greeting.unknown_command(unit, person)
@@ -142,11 +148,12 @@ def _professionals_only(action: Callable[[Unit, Professional], None]) -> Handler
 
 new_invite = _professionals_only(invites.new_invite)  # /nieuw
 open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
-overview = _professionals_only(caseload.show)  # /overzicht
+overview = _professionals_only(caseload.show, pin_first=True)  # /overzicht
 digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
 leave = _professionals_only(colleagues.leave_menu)  # /afwezig
 back_from_leave = _professionals_only(colleagues.back)  # /terug
 consult_hours = _professionals_only(consult.command)  # /spreekuur
+set_pin = _professionals_only(pin.command)  # /pin
 
 
 async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,7 +161,9 @@ async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     wanted = " ".join(context.args or [])
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if isinstance(who, Professional):
+        if isinstance(who, Professional) and pin.needed(unit, who):
+            pin.ask(unit, who)
+        elif isinstance(who, Professional):
             preparation.command(unit, who, wanted)
         else:
             greeting.unknown_command(unit, person)
@@ -181,7 +190,11 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             clients.free_text(unit, who, written)
         elif isinstance(who, Professional):
             professionals.professional_text(
-                unit, who, written, replied_to=replied.message_id if replied else None
+                unit,
+                who,
+                written,
+                replied_to=replied.message_id if replied else None,
+                message_id=message.message_id if message is not None else None,
             )
         else:
             log.info("a person we do not know wrote %d characters; not stored", len(written))

@@ -27,6 +27,7 @@ from services import (
     journey,
     onboarding,
     parents,
+    pin,
     preparation,
     questions,
     safety,
@@ -61,6 +62,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 invites.choose_client(unit, who, callback, bot_username=bot_username)
             else:
                 invites.choose_role(unit, who, callback)
+        elif isinstance(who, Professional) and action in PIN_FIRST and pin.needed(unit, who):
+            pin.ask(unit, who)
         elif callback is not None and isinstance(who, Professional) and action == "cl":
             client_page.route(unit, who, callback)
         elif callback is not None and isinstance(who, Professional) and action in PRO_ACTIONS:
@@ -70,6 +73,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     await in_unit(update, context, work)
 
+
+# What shows client data on demand waits for the PIN where the organisation wants one.
+PIN_FIRST = {"cl", "vb", "fb", "ex", "ta", "pl"}
 
 CLIENT_ACTIONS = {
     "mo": journey.choose_moment,
