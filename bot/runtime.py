@@ -47,6 +47,7 @@ class Runtime:
             working_end=bridge.working_end,
             alert_after=timedelta(minutes=bridge.alert_minutes),
             appointment_times=bridge.appointment_times,
+            parent_consent_under=self.settings.privacy.parent_consent_under,
         )
 
 

@@ -257,6 +257,10 @@ class PrivacySettings(_Section):
     # More messages than this from one person in a minute: each is still kept, but the bot
     # answers once, kindly, instead of to every one.
     flood_per_minute: int = Field(default=20, ge=5, le=1000)
+    # Pupils younger than this need a linked parent's agreement before their professional
+    # reads their answers (the professional is asked the pupil's age group at the invite);
+    # 0 switches the rule off.
+    parent_consent_under: int = Field(default=16, ge=0, le=18)
 
 
 class Secrets(BaseModel):

@@ -108,6 +108,8 @@ class BridgePolicy:
     working_end: time = time(17, 0)
     alert_after: timedelta = timedelta(minutes=15)
     appointment_times: tuple[time, ...] = field(default=(time(10, 0), time(14, 0)))
+    # Pupils younger than this need a parent's agreement before their answers show (0: off).
+    parent_consent_under: int = 16
 
     def working(self, now: datetime, zone: ZoneInfo) -> bool:
         """Whether professionals are at work now (a crisis outside goes to who is on duty)."""

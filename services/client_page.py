@@ -18,7 +18,17 @@ from sqlmodel import col, select
 
 from content.lines import Step
 from content.telegram_text import clip
-from services import caseload, charts, colleagues, meetings, parents, pro_nudges, steps, trajecten
+from services import (
+    caseload,
+    charts,
+    colleagues,
+    meetings,
+    parent_consent,
+    parents,
+    pro_nudges,
+    steps,
+    trajecten,
+)
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.invites import confirm_buttons
@@ -60,6 +70,9 @@ def show(unit: Unit, professional: Professional, client: Client) -> None:
             text=unit.render("client_page", language, name=name, unconfirmed=True, **_empty()),
             buttons=confirm_buttons(unit, client, language, name),
         )
+        return
+    if client.parent_consent_pending:
+        parent_consent.waiting_page(unit, professional, client)
         return
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
     traject = traject_of(unit, client)
@@ -258,7 +271,7 @@ def chart(unit: Unit, professional: Professional, client: Client) -> None:
     name = unit.name(client.name_enc)
     traject = traject_of(unit, client)
     scores = queries.scores(session=unit.session, client_id=client.id or 0)
-    if client.confirmed_at is None or not scores:
+    if not parent_consent.answers_visible(client) or not scores:
         to_professional(
             unit, professional, kind="chart", text=unit.render("chart_none", language, name=name)
         )

@@ -15,6 +15,7 @@ from services import client_page, trajecten
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
+from services.parent_consent import answers_visible
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
@@ -63,7 +64,7 @@ def send(unit: Unit, professional: Professional, callback: Callback) -> None:
     extension = FORMATS.get(callback.part(0) or "")
     if client is None:
         return
-    if extension is None or client.confirmed_at is None:
+    if extension is None or not answers_visible(client):
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
     unit.answer_callback()

@@ -14,6 +14,7 @@ from services.audit import audit
 from services.callbacks import Callback, pack
 from services.client_page import answer_text, own_client, step_of, traject_of
 from services.messages import Button, keyboard
+from services.parent_consent import answers_visible
 from services.recipients import to_client, to_professional
 from services.unit import Unit
 from storage import client_page as queries
@@ -35,7 +36,7 @@ def show_cards(unit: Unit, professional: Professional, callback: Callback) -> No
     since = queries.last_meeting(session=unit.session, client_id=client.id or 0)
     found = (  # nothing of theirs is shown before the professional confirmed who they are
         queries.answers_since(session=unit.session, client_id=client.id or 0, since=since)
-        if client.confirmed_at is not None
+        if answers_visible(client)
         else []
     )
     if not found:
@@ -171,7 +172,7 @@ def _own_reply(unit: Unit, professional: Professional, reply_id: int | None) -> 
     if (
         client is None
         or not colleagues.may_act(unit, professional, client)
-        or client.confirmed_at is None
+        or not answers_visible(client)
     ):
         return None
     return reply

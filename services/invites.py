@@ -100,6 +100,30 @@ def choose_line(
     if role not in CLIENT_ROLES or line is None or role not in line.roles:
         unit.answer_callback(unit.label("answer.stale_button", language))
         return
+    under = unit.bridge.parent_consent_under
+    if role == Role.PUPIL and under and callback.action == "nw" and callback.part(0) == "l":
+        # The age rule: ask before the link, so a young pupil's answers wait for a parent.
+        unit.answer_callback()
+        unit.edit_pressed(
+            unit.render("invite_age", language, age=under),
+            keyboard(
+                [
+                    [
+                        Button(
+                            unit.label("invites.younger", language, age=under),
+                            data=pack("nw", "y", role, line.key),
+                        )
+                    ],
+                    [
+                        Button(
+                            unit.label("invites.older", language, age=under),
+                            data=pack("nw", "o", role, line.key),
+                        )
+                    ],
+                ]
+            ),
+        )
+        return
     _hand_out(
         unit,
         professional,
@@ -108,6 +132,7 @@ def choose_line(
         template="invite_link",
         values={"role": unit.label(f"roles.{role}", language), "line": line.title.get(language)},
         line_key=line.key,
+        parent_consent=role == Role.PUPIL and callback.part(0) == "y",
     )
 
 
@@ -214,6 +239,7 @@ def _hand_out(
     line_key: str | None = None,
     traject_id: int | None = None,
     client_id: int | None = None,
+    parent_consent: bool = False,
 ) -> None:
     """A new one-time link: shown in the pressed message (`template`), and as a QR code."""
     _invite, token = create_invite(
@@ -225,6 +251,7 @@ def _hand_out(
         traject_id=traject_id,
         client_id=client_id,
         now=unit.now,
+        parent_consent=parent_consent,
     )
     unit.answer_callback()
     link = deep_link(bot_username, token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from services import clients, digests, greeting, invites, journey, steps
+from services import clients, digests, greeting, invites, journey, parent_consent, steps
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
@@ -266,6 +266,7 @@ def answer_notice(unit: Unit, person: Person, callback: Callback, *, organisatio
     if invite.traject_id is not None:
         # A parent joins their child's line: the together steps come at the child's moment.
         pupil = steps.owner_of(unit, unit.session.get_one(Traject, invite.traject_id))
+        parent_consent.parent_agreed(unit, client, pupil)
         to_client(
             unit,
             client,
@@ -295,6 +296,7 @@ def _create_client(unit: Unit, person: Person, invite: Invite) -> Client:
         consent_version=unit.content.notice_version,
         created_at=unit.now,
         last_activity_at=unit.now,
+        parent_consent_pending=invite.parent_consent and invite.role == Role.PUPIL,
     )
     unit.session.add(client)
     unit.session.flush()

@@ -14,6 +14,7 @@ from services import caseload, client_page
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.messages import Button, keyboard
+from services.parent_consent import answers_visible
 from services.recipients import to_professional
 from services.unit import Unit
 from storage import client_page as queries
@@ -65,7 +66,7 @@ def from_button(unit: Unit, professional: Professional, callback: Callback) -> N
 
 
 def show(unit: Unit, professional: Professional, client: Client) -> None:
-    if client.confirmed_at is None:  # nothing of theirs before the professional confirmed them
+    if not answers_visible(client):  # nothing of theirs before confirmed (and a parent agreed)
         client_page.show(unit, professional, client)
         return
     language = professional.language

@@ -33,6 +33,7 @@ def create_invite(
     traject_id: int | None = None,
     client_id: int | None = None,
     valid_for: timedelta = INVITE_VALID_FOR,
+    parent_consent: bool = False,
 ) -> tuple[Invite, str]:
     """A new invite and its token. The token is shown once and never stored."""
     token = new_token()
@@ -46,6 +47,7 @@ def create_invite(
         client_id=client_id,
         created_at=now,
         expires_at=now + valid_for,
+        parent_consent=parent_consent,
     )
     session.add(invite)
     session.flush()

@@ -212,6 +212,12 @@ class Client(SQLModel, table=True):
     )
     # The weekday (0 Monday) they chose for their weekly check-in; None: the day they began.
     checkin_day: int | None = None
+    # A pupil under the age rule ([privacy] parent_consent_under): their professional reads
+    # their answers only once a linked parent agreed (or the professional recorded that
+    # consent was arranged otherwise).
+    parent_consent_pending: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
 
 
 class Traject(SQLModel, table=True):
@@ -575,6 +581,10 @@ class Invite(SQLModel, table=True):
         default=None, sa_column=_fk("professional.id", nullable=True)
     )
     line_key: str | None = Field(default=None, max_length=64)
+    # A pupil under the age rule: a parent's agreement is needed (see Client).
+    parent_consent: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
     traject_id: int | None = Field(default=None, sa_column=_fk("traject.id", nullable=True))
     # A "new phone" link: whoever opens it becomes this client (their traject moves along).
     client_id: int | None = Field(default=None, sa_column=_fk("client.id", nullable=True))

@@ -79,7 +79,9 @@ def texts(calls: list[Call], method: str = "sendMessage", chat: int | None = Non
     ]
 
 
-async def professional_and_pupil_link(story: Story, line: str = "faalangst") -> str:
+async def professional_and_pupil_link(story: Story, line: str = "faalangst", age: str = "o") -> str:
+    """Mirjam joins and invites a pupil; `age` "o" (16 or older) or "y" (younger: a parent's
+    agreement first). Returns the pupil's token."""
     with session_scope(runtime_of(story.app).engine) as session:
         link = invite_professional(
             session=session,
@@ -95,18 +97,20 @@ async def professional_and_pupil_link(story: Story, line: str = "faalangst") -> 
     pupil = dict(story.buttons(role_question))["Leerling"]
     [line_question] = texts(await story.press(PRO, pupil), "editMessageText")
     assert "welke lijn" in line_question
-    calls = await story.press(PRO, f"nw:l:pupil:{line}")
+    [age_question] = texts(await story.press(PRO, f"nw:l:pupil:{line}"), "editMessageText")
+    assert "jonger dan 16" in age_question
+    calls = await story.press(PRO, f"nw:{age}:pupil:{line}")
     [invite_text] = texts(calls, "editMessageText")
     assert "https://t.me/duwtje_test_bot?start=" in invite_text
     return invite_text.split("start=")[1].split()[0]
 
 
 async def onboarded(
-    story: Story, line: str = "faalangst", moment: str = "Na school (15:30)"
+    story: Story, line: str = "faalangst", moment: str = "Na school (15:30)", age: str = "o"
 ) -> Call:
     """Mirjam and Sanne set up (Mirjam confirmed it is Sanne); Sanne has chosen a moment.
     Returns the first step's message."""
-    token = await professional_and_pupil_link(story, line)
+    token = await professional_and_pupil_link(story, line, age)
     [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
     calls = await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
     [joined] = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == 5001]
@@ -132,6 +136,7 @@ def add_client(story: Story, name: str, telegram: int, **values: Any) -> int:
                 "telegram_user_id": telegram,
                 "chat_id": telegram,
                 "confirmed_at": story.clock.now(),
+                "consent_version": runtime.content.notice_version,
                 **values,
             },
         )

@@ -55,6 +55,7 @@ async def setting(story: Story) -> Story:
     await story.press(PRO, "fb:c:1")
     await story.say(PRO, "/nieuw")
     await story.press(PRO, "nw:l:pupil:faalangst")
+    await story.press(PRO, "nw:o:pupil:faalangst")
     with session_scope(runtime_of(story.app).engine) as session:
         make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
     return story

@@ -40,7 +40,8 @@ async def test_every_link_comes_with_its_qr_code(story: Story) -> None:
     await professional_and_pupil_link(story)
     [role_menu] = sent_to(await story.say(PRO, "/nieuw"), 5001)
     await story.press(PRO, dict(story.buttons(role_menu))["Leerling"])
-    calls = await story.press(PRO, "nw:l:pupil:faalangst")
+    await story.press(PRO, "nw:l:pupil:faalangst")
+    calls = await story.press(PRO, "nw:o:pupil:faalangst")  # 16 or older
     [edited] = [c for c in calls if c.method == "editMessageText"]
     link = next(word for word in edited.params["text"].split() if word.startswith("https://"))
     [photo] = sent_to(calls, 5001, "sendPhoto")

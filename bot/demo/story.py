@@ -173,6 +173,10 @@ async def invite_pupil(world: DemoWorld, professional: int, line: str = "faalang
         if (button["callback_data"] or "").endswith(f":{line}")
     ]
     await client.press(professional, roles["message_id"], data=chosen)
+    # The age rule: this pupil is 16 or older, so no parent's agreement is needed first.
+    ages = await edited(world, professional, roles["message_id"], says("jonger dan"))
+    [older] = [b["text"] for row in ages["buttons"] for b in row if "ouder" in b["text"]]
+    await client.press(professional, roles["message_id"], label=older)
     return await edited(world, professional, roles["message_id"], says("https://t.me/"))
 
 

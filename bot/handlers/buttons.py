@@ -26,6 +26,7 @@ from services import (
     invites,
     journey,
     onboarding,
+    parent_consent,
     parents,
     pin,
     preparation,
@@ -54,7 +55,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             CLIENT_ACTIONS[action](unit, who, callback)
         elif callback is not None and isinstance(who, Professional) and action == "nw":
             step = callback.part(0)
-            if step == "l":
+            if step in ("l", "y", "o"):  # the line; for a pupil then younger or older
                 invites.choose_line(unit, who, callback, bot_username=bot_username)
             elif step == "p":
                 invites.choose_pupil(unit, who, callback, bot_username=bot_username)
@@ -75,7 +76,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # What shows client data on demand waits for the PIN where the organisation wants one.
-PIN_FIRST = {"cl", "vb", "fb", "ex", "ta", "pl"}
+PIN_FIRST = {"cl", "vb", "fb", "ex", "ta", "pl", "pc"}
 
 CLIENT_ACTIONS = {
     "mo": journey.choose_moment,
@@ -99,6 +100,7 @@ PRO_ACTIONS = {
     "ap": appointments.professional_pressed,
     "al": safety.acknowledge,
     "pl": parents.unlink,
+    "pc": parent_consent.arranged_otherwise,
     "dg": digest_settings.choose,
     "vb": preparation.from_button,
     "aw": colleagues.route_leave,
