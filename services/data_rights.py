@@ -9,7 +9,8 @@ deletes the client row (the database's cascades take their answers, questions, f
 meetings, consent and the rest along), what the outbox holds for them, and asks Telegram to
 delete the bot's messages in their chat that are younger than 48 hours (Telegram refuses older
 ones). The professional hears that a client left, by role, line and start date, with no
-content. The audit trail keeps who did what and when (ids and a fixed vocabulary); the free
+content. What reports count survives as a Departure: a month, a role, a line and numbers, no id
+of theirs. The audit trail keeps who did what and when (ids and a fixed vocabulary); the free
 detail of its entries about them goes.
 """
 
@@ -20,7 +21,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from services.audit import audit
 from services.callbacks import Callback, pack
@@ -32,11 +33,15 @@ from storage.crypto import DecryptionError, FieldCipher
 from storage.models import (
     AuditEntry,
     Client,
+    Departure,
+    Nudge,
     Organisation,
     OutboxMessage,
     OutboxStatus,
     Professional,
+    Question,
     RecipientKind,
+    Reply,
     Role,
     Traject,
 )
@@ -166,6 +171,49 @@ def forget_pressed(unit: Unit, client: Client, callback: Callback) -> None:
     erase(unit, client, actor=("client", client.id))
 
 
+def _record_departure(unit: Unit, client: Client, traject: Traject | None) -> None:
+    """The anonymous counts reports keep (storage.models.Departure): only words of our own (a
+    role and a line we ship), a month, and numbers."""
+    client_id = client.id or 0
+
+    def count(query: Any) -> int:
+        return int(unit.session.execute(query).scalar_one())
+
+    _reply = Reply.__table__  # type: ignore[attr-defined]
+    _question = Question.__table__  # type: ignore[attr-defined]
+    _nudge = Nudge.__table__  # type: ignore[attr-defined]
+    joined = client.created_at.date()
+    unit.session.add(
+        Departure(
+            organisation_id=client.organisation_id,
+            role=client.role if client.role in set(Role) else "client",
+            line_key=traject.line_key
+            if traject and traject.line_key in unit.content.lines
+            else None,
+            joined_month=joined.replace(day=1),
+            left_on=unit.now.date(),
+            steps_done=count(
+                select(func.count(func.distinct(_reply.c.step_key))).where(
+                    _reply.c.client_id == client_id, _reply.c.step_key.is_not(None)
+                )
+            ),
+            questions=count(
+                select(func.count())
+                .select_from(_question)
+                .where(_question.c.client_id == client_id)
+            ),
+            nudges=count(
+                select(func.count()).select_from(_nudge).where(_nudge.c.client_id == client_id)
+            ),
+            nudges_followed=count(
+                select(func.count())
+                .select_from(_nudge)
+                .where(_nudge.c.client_id == client_id, _nudge.c.followed_at.is_not(None))
+            ),
+        )
+    )
+
+
 def erase(unit: Unit, client: Client, *, actor: tuple[str, int | None]) -> None:
     """Remove everything of this person (see the module's docstring). The caller commits and
     then compacts the database (`unit.compact`)."""
@@ -200,6 +248,7 @@ def erase(unit: Unit, client: Client, *, actor: tuple[str, int | None]) -> None:
             OutboxMessage.recipient_id == client_id,  # type: ignore[arg-type]
         )
     )
+    _record_departure(unit, client, traject)
     _audit = AuditEntry.__table__  # type: ignore[attr-defined]
     unit.session.execute(  # the trail stays (ids, what, when); any detail goes with the person
         update(_audit)

@@ -14,8 +14,9 @@ INVITE_VALID_FOR = timedelta(days=7)
 
 
 def new_token() -> str:
-    """32 characters of A-Za-z0-9_- (192 random bits): fits Telegram's 64-character payload."""
-    return secrets.token_urlsafe(24)
+    """32 random bytes as 43 characters of A-Za-z0-9_-: fits Telegram's 64-character start
+    payload, and "cs:y:<token>" still fits a button's 64 bytes."""
+    return secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:

@@ -623,6 +623,24 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=200)
 
 
+class Departure(SQLModel, table=True):
+    """What reports may still count of someone who had everything erased: no id of theirs, no
+    name, no text; a month, a role, a line and a few counts."""
+
+    __tablename__ = "departure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(sa_column=_fk("organisation.id", ondelete="RESTRICT"))
+    role: str = Field(max_length=20)
+    line_key: str | None = Field(default=None, max_length=64)  # a line we ship, or none
+    joined_month: date = Field(sa_column=Column(Date(), nullable=False))  # the 1st of it
+    left_on: date = Field(sa_column=Column(Date(), nullable=False))
+    steps_done: int = 0
+    questions: int = 0
+    nudges: int = 0
+    nudges_followed: int = 0
+
+
 class Lease(SQLModel, table=True):
     """Who sweeps and sends now. Several processes take updates; one at a time holds this, so
     one pacer keeps Telegram's per-bot limits. A holder that stops renewing loses it."""

@@ -27,7 +27,7 @@ from services.unit import Unit
 from storage import personal
 from storage.crypto import DecryptionError
 from storage.db import compact, session_scope
-from storage.models import Client, metadata
+from storage.models import Client, Departure, metadata
 from storage.types import UTCDateTime
 from tests.story import PRO, PUPIL, Story, onboarded, texts
 
@@ -228,6 +228,9 @@ async def test_erasure_leaves_nothing_in_the_database_or_its_wal(story: Story) -
     left = everything_readable(story)
     assert [m for m in markers if m in left] == []
     assert [s for s in stored if s in left] == []
+    with session_scope(runtime.engine) as session:
+        [departed] = session.execute(select(Departure)).scalars()
+        assert (departed.role, departed.line_key) == ("client", None), "no planted text copied"
     url = runtime.engine.url
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
@@ -256,6 +259,16 @@ async def test_vergeetmij_asks_then_erases_and_the_professional_hears_without_co
     with session_scope(runtime_of(story.app).engine) as session:
         kept = {t.name for t, _ in personal.rows_of(session.connection(), SANNE)}
     assert kept == {"audit_entry"}, "only the audit trail (ids and what happened) stays"
+    with session_scope(runtime_of(story.app).engine) as session:
+        [left] = session.execute(select(Departure)).scalars()
+    # What reports count survives, anonymously.
+    assert (left.role, left.line_key, left.steps_done, left.questions) == (
+        "pupil",
+        "faalangst",
+        1,
+        1,
+    )
+    assert left.joined_month.day == 1
     # She is a stranger now: /start without a link gets the welcome for people we do not know.
     calls = await story.say(PUPIL, "/start")
     assert "uitnodiging" in texts(calls, chat=7001)[0].lower()
