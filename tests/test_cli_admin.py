@@ -249,3 +249,55 @@ def test_leave_is_arranged_and_ended_by_the_administrator(config: Path) -> None:
         actions = list(session.exec(select(AuditEntry.action)).all())
     engine.dispose()
     assert actions.count("leave_started") == 1 and actions.count("leave_ended") == 1
+
+
+def test_export_erase_retention_and_key_rotation_from_the_command_line(config: Path) -> None:
+    from storage.crypto import FieldCipher, new_key
+
+    _, _, client = seed(config)
+    engine = make_engine(load_settings(config, ENV).database.url)
+    cipher = FieldCipher([TEST_KEY])
+    with session_scope(engine) as session:
+        session.get_one(Client, client).name_enc = cipher.encrypt("Sanne de Wit")
+    engine.dispose()
+
+    code, out, _ = run(config, "export", "--client", str(client), "--out", "export")
+    files = sorted((config.parent / "export").iterdir())
+    assert code == 0 and [p.suffix for p in files] == [".json", ".txt"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+    data = json.loads(files[0].read_text(encoding="utf-8"))
+    assert data["client"][0]["name"] == "Sanne de Wit", "decrypted for the person"
+    assert "Sanne de Wit" in files[1].read_text(encoding="utf-8")
+
+    code, out, _ = run(config, "retention", "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["dry_run"] is True
+
+    newest = new_key()
+    env = {**ENV, "DUWTJE_ENCRYPTION_KEYS": f"{newest},{TEST_KEY}"}
+    done = duwtje("keys", "rotate", "--config", str(config), cwd=config.parent, env=env)
+    assert done.returncode == 0 and "re-encrypted with the newest key" in done.stdout
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        stored = session.get_one(Client, client).name_enc or ""
+    engine.dispose()
+    assert FieldCipher([newest]).decrypt(stored) == "Sanne de Wit", "the old key can go"
+
+    code, _, err = run(config, "erase", "--client", "999", "--yes")
+    assert code == 1 and "no client 999" in err
+    done = duwtje(
+        "erase",
+        "--client",
+        str(client),
+        "--yes",
+        "--config",
+        str(config),
+        cwd=config.parent,
+        env=env,
+    )
+    assert done.returncode == 0 and "is erased" in done.stdout
+    engine = make_engine(load_settings(config, ENV).database.url)
+    with session_scope(engine) as session:
+        assert session.get(Client, client) is None
+    engine.dispose()
+    raw = (config.parent / "d.db").read_bytes()
+    assert stored.encode() not in raw, "after the erasure and VACUUM: not in the file"

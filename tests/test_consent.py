@@ -79,3 +79,26 @@ async def test_no_to_a_new_version_stops_and_offers_erasure(story: Story) -> Non
         assert session.get_one(Client, 1).status == ClientStatus.STOPPED
     calls = await story.press(PUPIL, dict(story.buttons(stopped))["Alles van mij wissen"])
     assert "Dit kan niet terug" in texts(calls, "editMessageText", chat=7001)[0]
+
+
+@SQLITE_ONLY
+async def test_privacy_shows_the_notice_and_stop_offers_erasure(story: Story) -> None:
+    await onboarded(story)
+    [notice] = texts(await story.say(PUPIL, "/privacy"), chat=7001)
+    assert "/vergeetmij" in notice and "90 dagen" in notice
+    calls = await story.say(PUPIL, "/stop")
+    [stopped] = [c for c in calls if c.params.get("chat_id") == 7001]
+    assert "geen berichten meer" in stopped.params["text"]
+    assert [label for label, _ in story.buttons(stopped)] == ["Alles van mij wissen"]
+    assert any("Sanne" in t for t in texts(calls, chat=5001)), "the professional is told"
+
+
+def test_invite_tokens_are_32_random_bytes() -> None:
+    import base64
+
+    from storage.invites import hash_token, new_token
+
+    tokens = {new_token() for _ in range(100)}
+    assert len(tokens) == 100
+    assert all(len(base64.urlsafe_b64decode(t + "=")) == 32 for t in tokens)
+    assert all(len(hash_token(t)) == 64 and t not in hash_token(t) for t in tokens)

@@ -242,3 +242,32 @@ async def test_every_crisis_phrase_brings_help_and_an_alert(world: DemoWorld) ->
     offers = [m for m in bot_messages(events, sanne) if "als vraag naar" in (m["plain_text"] or "")]
     assert len(offers) == 1
     assert "lachen" not in alerted
+
+
+INJECTIONS = [
+    "{{7*7}}",
+    "<b>vet</b> & <script>",
+    "Tom &amp; Jerry &",
+    "\u202eesrever thgir-ot-tfel",
+    "lang " * 800,
+]
+
+
+async def test_typed_injections_reach_the_professional_as_typed_and_telegram_parses_all(
+    world: DemoWorld,
+) -> None:
+    """Catalogue item 13 against the sandbox, which parses every HTML message as Telegram does:
+    0 template evaluations, 0 refused requests."""
+    client = world.client
+    result = await onboard(world)
+    mirjam, sanne = result.cast.professional, result.cast.pupil
+    for text in INJECTIONS:
+        await client.text(sanne, text)
+        offer = await client.wait_for_bot_message(
+            sanne, predicate=has_button(world.label("question.send")), timeout=WAIT
+        )
+        await send_as_question(world, sanne, offer)
+        shown = text.strip()[:200]
+        relay = await client.wait_for_bot_message(mirjam, predicate=says(shown), timeout=WAIT)
+        assert "49" not in (relay["plain_text"] or "")
+    assert (await client.stats())["refused"] == {}
