@@ -47,9 +47,11 @@ async def test_the_whole_story(world: DemoWorld, caplog: pytest.LogCaptureFixtur
         "113",
         "/privacy",
         "/stop",
+        "/mijngegevens",
+        "/vergeetmij",
         "Wijkteam Demo",
         "privacy@wijkteam-demo.nl",
-        "Liever een gesprek",
+        "Een gesprek kan altijd, zonder nadeel",
     ):
         assert promise in consent
     assert "Sanne (Leerling) doet nu mee" in text_of(result, "joined")
