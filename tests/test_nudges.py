@@ -27,8 +27,8 @@ from tests.story import PRO, PUPIL, Story, onboarded
 AMS = ZoneInfo("Europe/Amsterdam")
 STEP_2 = "Let op je gedachten"
 # Rules of the services alone, whatever the engine: these run on SQLite only, to keep the suite
-# short. The tests without it (the ladder, a reaction, the holiday, the outage, own words, now)
-# run on PostgreSQL too, for the sweep's queries and the nudge log.
+# short. The tests without it (the ladder, the outage) run on PostgreSQL too, for the sweep's
+# queries, the caps and the nudge log.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -131,6 +131,7 @@ async def test_the_ladder_climbs_three_rungs_at_good_moments_and_then_tells_the_
             assert payload.startswith("json:") and "Sanne" not in payload
 
 
+@SQLITE_ONLY
 async def test_a_reaction_counts_as_followed_and_starts_the_ladder_over_with_another_text(
     story: Story,
 ) -> None:
@@ -184,6 +185,7 @@ async def test_rung_three_offers_a_week_off_or_a_talk_with_the_professional(
     assert [n.followed_at is not None for n in nudge_rows(story) if n.kind == "ladder"][-1]
 
 
+@SQLITE_ONLY
 async def test_a_school_holiday_holds_the_nudges_and_the_first_school_day_welcomes_back(
     story: Story,
 ) -> None:
@@ -245,6 +247,7 @@ async def test_a_missed_check_in_gets_one_gentle_reminder(story: Story) -> None:
     assert len(days) == len(set(days)), days
 
 
+@SQLITE_ONLY
 async def test_a_nudge_in_the_professionals_own_words_is_encrypted_and_waits_for_a_good_moment(
     story: Story,
 ) -> None:
@@ -333,6 +336,7 @@ async def test_a_clock_jump_of_an_hour_either_way_sends_nothing_twice_and_skips_
     assert [n.rung for n in nudge_rows(story) if n.kind == "ladder"] == [1, 2]
 
 
+@SQLITE_ONLY
 async def test_a_professionals_nudge_right_now_goes_even_in_quiet_hours(story: Story) -> None:
     await stalled_sanne(story)
     await hours(story, 24 * 3 + 12)  # Thursday 22:00: quiet hours

@@ -38,6 +38,7 @@ async def nothing_of_hers_shows(story: Story) -> None:
         assert ANSWER not in shown(await story.press(PRO, data)), data
 
 
+@SQLITE_ONLY
 async def test_answers_wait_for_a_parents_agreement(story: Story) -> None:
     await young_pupil_answered(story)
     page = shown(await story.press(PRO, "cl:o:1"))
