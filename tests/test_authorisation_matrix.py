@@ -175,3 +175,20 @@ async def test_nobody_else_reads_or_changes_sannes_data(world: Story, who: str) 
             )
         ).scalar_one()
     assert to_sanne == 0, "nothing queued for Sanne on someone else's behalf"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_nothing_personal_goes_to_a_group_chat(world: Story) -> None:
+    """Catalogue item 12's second figure: commands that would show personal data, typed in a
+    group (by Mirjam herself, or by Sanne), send nothing to the group."""
+    from telegram import Update
+
+    from tests.offline import make_text_update
+
+    group = {"id": -100123, "type": "group", "title": "Lotgenoten"}
+    for who in (PRO, PUPIL):
+        for text in ("/overzicht", "/voorbereiding Sanne", "/mijngegevens", "/afspraak", CRISIS):
+            update = make_text_update(text, from_user=who, chat=group)
+            await world.app.process_update(Update.de_json(update, world.app.bot))
+            calls = await world.flush()
+            assert [c for c in calls if c.params.get("chat_id") == group["id"]] == [], text
