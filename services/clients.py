@@ -131,6 +131,14 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
     asking.offer(unit, client, traject, note)
 
 
+def crisis_elsewhere(unit: Unit, client: Client, text: str) -> None:
+    """A client's crisis message written in a group: kept, the help numbers in their private
+    chat, their professional alerted; nothing of it goes to the group."""
+    client.last_activity_at = unit.now
+    reply = replies.keep(unit, client, kind="crisis", text=text)
+    safety.crisis(unit, client, reply.id or 0, text)
+
+
 def flooded(unit: Unit, client: Client, text: str) -> None:
     """Over the flood limit: kept like any message (a crisis still answered at once), and one
     kind word a minute instead of an answer to each."""

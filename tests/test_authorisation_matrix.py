@@ -180,7 +180,8 @@ async def test_nobody_else_reads_or_changes_sannes_data(world: Story, who: str) 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_nothing_personal_goes_to_a_group_chat(world: Story) -> None:
     """Catalogue item 12's second figure: commands that would show personal data, typed in a
-    group (by Mirjam herself, or by Sanne), send nothing to the group."""
+    group (by Mirjam herself, or by Sanne), send nothing to the group; Sanne's crisis message
+    there is answered in her own chat and alerts Mirjam."""
     from telegram import Update
 
     from tests.offline import make_text_update
@@ -192,3 +193,15 @@ async def test_nothing_personal_goes_to_a_group_chat(world: Story) -> None:
             await world.app.process_update(Update.de_json(update, world.app.bot))
             calls = await world.flush()
             assert [c for c in calls if c.params.get("chat_id") == group["id"]] == [], text
+            if who is PUPIL and text == CRISIS:
+                # Not ignored either: help in her own chat, and Mirjam alerted.
+                assert any(
+                    "0800-0113" in (c.params.get("text") or "")
+                    for c in calls
+                    if c.params.get("chat_id") == 7001
+                )
+                assert any(
+                    CRISIS in (c.params.get("text") or "")
+                    for c in calls
+                    if c.params.get("chat_id") == 5001
+                )

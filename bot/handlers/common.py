@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import inspect
@@ -15,6 +16,8 @@ from services.people import Person, language_from_code
 from services.unit import Unit
 from storage.models import Client, Professional
 from storage.people import who_is
+
+log = logging.getLogger(__name__)
 
 Who = Professional | Client | None
 Work = Callable[[Runtime, Unit, Person, Who], None]
@@ -42,12 +45,17 @@ def in_private_chat(update: Update) -> bool:
 async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work) -> None:
     """Run `work` for a private-chat update in one unit of work (skipped if already handled).
 
-    Groups come with their own handlers (peer groups); here they only get marked as handled.
+    Groups come with their own handlers (peer groups); here they only get marked as handled,
+    except that a client's crisis message in a group is answered in their private chat and
+    alerts their professional (nothing goes to the group).
     """
     rt = runtime(context)
     person = person_of(update, rt)
     async with update_unit(rt, update) as unit:
-        if unit is None or person is None or not in_private_chat(update):
+        if unit is None or person is None:
+            return
+        if not in_private_chat(update):
+            _crisis_in_group(unit, update, person)
             return
         who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
         if not _plain_text(update):  # a command or a button: whatever was asked is dropped
@@ -62,6 +70,18 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
             and onboarding.needs_renewal(unit, who)
         ):
             onboarding.ask_renewal(unit, who)
+
+
+def _crisis_in_group(unit: Unit, update: Update, person: Person) -> None:
+    message = update.message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if not text or not unit.content.safety.matches(text):
+        return
+    who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
+    if isinstance(who, Client) and who.chat_id is not None:
+        clients.crisis_elsewhere(unit, who, text)
+    else:  # someone the bot cannot write to privately: the group is never the place for it
+        log.warning("a crisis phrase in a group from someone who is no client; not answered there")
 
 
 def _plain_text(update: Update) -> bool:
