@@ -14,6 +14,7 @@ day before (the sweep). Every change is audited and both sides are told.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -218,7 +219,19 @@ def _choose_kind(unit: Unit, client: Client, kind: str) -> None:
     if kind not in set(AppointmentKind) or coming(unit, client) is not None:
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return
-    found = moments(unit, client, kind)
+    _offer_moments(
+        unit, client, kind, moments(unit, client, kind), lambda m: pack("ap", "t", kind, _minute(m))
+    )
+
+
+def _offer_moments(
+    unit: Unit,
+    client: Client,
+    kind: str,
+    found: list[datetime],
+    data: Callable[[datetime], str],
+) -> None:
+    """The pressed message becomes a choice of moments (or says there is none free)."""
     if not found:
         unit.edit_pressed(
             unit.render(
@@ -230,17 +243,9 @@ def _choose_kind(unit: Unit, client: Client, kind: str) -> None:
         return
     unit.edit_pressed(
         unit.render(
-            "appointment_when",
-            client.language,
-            what=_kind_label(unit, kind, client.language),
+            "appointment_when", client.language, what=_kind_label(unit, kind, client.language)
         ),
-        _moment_buttons(
-            unit,
-            client,
-            found,
-            client.language,
-            [pack("ap", "t", kind, _minute(m)) for m in found],
-        ),
+        _moment_buttons(unit, client, found, client.language, [data(m) for m in found]),
     )
 
 
@@ -300,30 +305,10 @@ def _ask_professional(
 
 
 def _offer_move(unit: Unit, client: Client, appointment: Appointment) -> None:
-    found = moments(unit, client, appointment.kind)
-    found = [m for m in found if m != appointment.starts_at]
-    if not found:
-        unit.edit_pressed(
-            unit.render(
-                "appointment_none_free",
-                client.language,
-                professional=_answerer(unit, client).name,
-            )
-        )
-        return
-    unit.edit_pressed(
-        unit.render(
-            "appointment_when",
-            client.language,
-            what=_kind_label(unit, appointment.kind, client.language),
-        ),
-        _moment_buttons(
-            unit,
-            client,
-            found,
-            client.language,
-            [pack("ap", "r", appointment.id or 0, _minute(m)) for m in found],
-        ),
+    found = [m for m in moments(unit, client, appointment.kind) if m != appointment.starts_at]
+    aid = appointment.id or 0
+    _offer_moments(
+        unit, client, appointment.kind, found, lambda m: pack("ap", "r", aid, _minute(m))
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from markupsafe import escape
 from sqlmodel import select
 
 from content.telegram_text import utf16_length
@@ -29,7 +30,7 @@ from services.questions import relay_buttons
 from services.recipients import to_client, to_professional
 from services.unit import Unit
 from storage.alerts import on_duty
-from storage.models import Client, Organisation, Professional, Question, Reply, Traject
+from storage.models import Client, Organisation, Professional, Question, Reply
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ KEPT = 4096  # characters kept of one message (Telegram's own limit for one)
 RELAY_PART = 3500  # UTF-16 units per relayed message (Telegram: 4096, with our heading)
 
 
-def offer(unit: Unit, client: Client, traject: Traject | None, note: Reply) -> None:
+def offer(unit: Unit, client: Client, note: Reply) -> None:
     """The kept message offered as a question, with who would get it."""
     owner = unit.session.get_one(Professional, client.professional_id)
     professional = colleagues.responder(unit, owner)
@@ -187,7 +188,7 @@ def _relay(
         long=len(text) > LONG,
     )
     room = RELAY_PART - len(head)
-    parts = [_escape(part) for part in pieces(text, room)] if text else [""]
+    parts = [str(escape(part)) for part in pieces(text, room)] if text else [""]
     to_professional(
         unit,
         to,
@@ -230,7 +231,3 @@ def pieces(text: str, limit: int) -> list[str]:
         rest = rest[cut:]
     parts.append(rest)
     return [part for part in parts if part.strip()] or [""]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -95,8 +95,7 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
     """See the module's docstring for the order of questions."""
     client.last_activity_at = unit.now
     if unit.content.safety.matches(text):
-        reply = replies.keep(unit, client, kind="crisis", text=text)
-        safety.crisis(unit, client, reply.id or 0, text)
+        crisis_message(unit, client, text)
         return
     if client.awaiting and _awaited(unit, client, client.awaiting, text):
         return
@@ -128,12 +127,12 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
             _reask(unit, client, traject, step, text)
             return
     note = replies.keep(unit, client, kind="note", traject=traject, text=text[: asking.KEPT])
-    asking.offer(unit, client, traject, note)
+    asking.offer(unit, client, note)
 
 
-def crisis_elsewhere(unit: Unit, client: Client, text: str) -> None:
-    """A client's crisis message written in a group: kept, the help numbers in their private
-    chat, their professional alerted; nothing of it goes to the group."""
+def crisis_message(unit: Unit, client: Client, text: str) -> None:
+    """A client's crisis message (in their chat, over the flood limit, or in a group): kept,
+    the help numbers in their private chat, their professional alerted."""
     client.last_activity_at = unit.now
     reply = replies.keep(unit, client, kind="crisis", text=text)
     safety.crisis(unit, client, reply.id or 0, text)
@@ -144,8 +143,7 @@ def flooded(unit: Unit, client: Client, text: str) -> None:
     kind word a minute instead of an answer to each."""
     client.last_activity_at = unit.now
     if unit.content.safety.matches(text):
-        reply = replies.keep(unit, client, kind="crisis", text=text)
-        safety.crisis(unit, client, reply.id or 0, text)
+        crisis_message(unit, client, text)
         return
     traject = steps.active_traject(unit, client)
     replies.keep(unit, client, kind="note", traject=traject, text=text[: asking.KEPT])
@@ -352,4 +350,4 @@ def media(
     if caption and unit.content.safety.matches(caption):
         safety.crisis(unit, client, reply.id or 0, caption)
         return
-    asking.offer(unit, client, traject, reply)
+    asking.offer(unit, client, reply)

@@ -22,21 +22,21 @@ from storage.models import Organisation, Professional
 
 AWAITING = "consult"
 NONE = {"uit", "geen", "off", "none", "stop"}
-DAY_NAMES = {
-    "nl": ["ma", "di", "wo", "do", "vr", "za", "zo"],
-    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-}
 
 
 def zone_of(unit: Unit, professional: Professional) -> ZoneInfo:
     return ZoneInfo(unit.session.get_one(Organisation, professional.organisation_id).time_zone)
 
 
-def describe_hours(professional: Professional, language: str) -> str:
+def short_day(unit: Unit, weekday: int, language: str) -> str:
+    """ "wo": a weekday's label shortened, as the digest settings show it."""
+    return unit.label(f"days.weekday{weekday}", language)[:2]
+
+
+def describe_hours(unit: Unit, professional: Professional, language: str) -> str:
     """ "wo 15:00-16:00, vr 09:00-10:00", or "" when there are none."""
-    names = DAY_NAMES.get(language, DAY_NAMES["nl"])
     return ", ".join(
-        f"{names[h.weekday]} {h.start:%H:%M}-{h.end:%H:%M}"
+        f"{short_day(unit, h.weekday, language)} {h.start:%H:%M}-{h.end:%H:%M}"
         for h in stored_hours(professional.consult_hours)
     )
 
@@ -68,8 +68,7 @@ def when_text(unit: Unit, moment: datetime, zone: ZoneInfo, language: str) -> st
 def short_when(unit: Unit, moment: datetime, zone: ZoneInfo, language: str) -> str:
     """ "wo 04-03 10:00": a button."""
     local = moment.astimezone(zone)
-    names = DAY_NAMES.get(language, DAY_NAMES["nl"])
-    return f"{names[local.weekday()]} {local:%d-%m %H:%M}"
+    return f"{short_day(unit, local.weekday(), language)} {local:%d-%m %H:%M}"
 
 
 def command(unit: Unit, professional: Professional) -> None:
@@ -82,7 +81,7 @@ def command(unit: Unit, professional: Professional) -> None:
         text=unit.render(
             "consult_ask",
             professional.language,
-            hours=describe_hours(professional, professional.language),
+            hours=describe_hours(unit, professional, professional.language),
         ),
     )
 
@@ -115,7 +114,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         text=unit.render(
             "consult_set",
             professional.language,
-            hours=describe_hours(professional, professional.language),
+            hours=describe_hours(unit, professional, professional.language),
         ),
     )
     return True

@@ -79,7 +79,7 @@ def _crisis_in_group(unit: Unit, update: Update, person: Person) -> None:
         return
     who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
     if isinstance(who, Client) and who.chat_id is not None:
-        clients.crisis_elsewhere(unit, who, text)
+        clients.crisis_message(unit, who, text)
     else:  # someone the bot cannot write to privately: the group is never the place for it
         log.warning("a crisis phrase in a group from someone who is no client; not answered there")
 
