@@ -141,6 +141,17 @@ class SandboxClient:
         body = {"message_id": message_id, "data": data, "label": label, "chat_id": chat_id}
         return await self._act(PressAction, f"users/{user_id}/press", body)
 
+    async def vote(
+        self,
+        user_id: int,
+        chat_id: int | None,
+        message_id: int,
+        option_ids: list[int] | tuple[int, ...],
+    ) -> ActionResult:
+        """Vote in the bot's poll (chat_id None: the private chat); no options retracts."""
+        body = {"chat_id": chat_id, "message_id": message_id, "option_ids": list(option_ids)}
+        return await self._act(ActionResult, f"users/{user_id}/vote", body)
+
     async def voice(
         self,
         user_id: int,
@@ -218,6 +229,13 @@ class SandboxClient:
 
     async def remove_bot(self, chat_id: int, user_id: int) -> MessageAction:
         return await self._act(MessageAction, f"groups/{chat_id}/remove_bot", {"user_id": user_id})
+
+    async def set_bot_rights(
+        self, chat_id: int, user_id: int, can_send_messages: bool
+    ) -> ActionResult:
+        """Member `user_id` lets the bot send in the group, or restricts it to reading."""
+        body = {"user_id": user_id, "can_send_messages": can_send_messages}
+        return await self._act(ActionResult, f"groups/{chat_id}/bot_rights", body)
 
     async def migrate(self, chat_id: int, user_id: int | None = None) -> MessageAction:
         """Turn a group into a supergroup; the answer's chat_id is the supergroup's new id."""

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from bot.sandbox import groups, people
+from bot.sandbox import groups, people, polls
 from bot.sandbox.botapi import SANDBOX
 from bot.sandbox.core import Sandbox
 from bot.sandbox.errors import ControlError
@@ -92,6 +92,13 @@ def _content(body: dict[str, Any]) -> bytes | None:
         raise ControlError(400, "content_base64 is not base64") from None
 
 
+def _option_ids(body: dict[str, Any]) -> list[int]:
+    option_ids = required(body, "option_ids", list)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in option_ids):
+        raise ControlError(400, "option_ids must be a list of option indexes")
+    return option_ids
+
+
 # --- people ---------------------------------------------------------------------------------
 
 
@@ -163,6 +170,14 @@ async def user_action(request: web.Request) -> web.Response:
             data=_content(body),
             reply_to=reply_to,
         )
+    elif action == "vote":
+        result = polls.vote(
+            world,
+            user_id,
+            required(body, "message_id", int),
+            _option_ids(body),
+            chat_id=chat_id,
+        )
     elif action in ("block", "unblock"):
         result = people.block(world, user_id, blocked=action == "block")
     elif action == "deactivate":
@@ -202,6 +217,14 @@ async def group_action(request: web.Request) -> web.Response:
     if action == "privacy":
         chat = groups.set_privacy(world, chat_id, required(body, "enabled", bool))
         return web.json_response(chat_view(chat))
+    if action == "bot_rights":
+        result = groups.set_bot_rights(
+            world,
+            chat_id,
+            required(body, "user_id", int),
+            can_send_messages=required(body, "can_send_messages", bool),
+        )
+        return web.json_response(result)
     if action == "migrate":
         return web.json_response(groups.migrate(world, chat_id, field(body, "user_id", int)))
     actions = {

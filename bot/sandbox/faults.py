@@ -27,7 +27,8 @@ REFUSALS = (
 )
 # read_timeout: processed and delivered, the answer held back; drop_connection: nothing at all.
 KINDS = (*REFUSALS, "read_timeout", "drop_connection")
-SEND_METHODS = "send"  # matches every send-like method (send* but sendChatAction, editMessage*)
+# matches every send-like method: send* but sendChatAction, editMessage* and stopPoll
+SEND_METHODS = "send"
 ANY_METHOD = "*"
 
 # What Telegram's front (nginx) answers with when the Bot API server behind it is down.

@@ -4,9 +4,9 @@ basic group migrating to a supergroup (as Telegram does when a group grows or ge
 from __future__ import annotations
 
 from bot.sandbox.errors import ControlError
-from bot.sandbox.model import GROUP, KICKED, LEFT, MEMBER, SUPERGROUP, ChatState
+from bot.sandbox.model import GROUP, KICKED, LEFT, MEMBER, RESTRICTED, SUPERGROUP, ChatState
 from bot.sandbox.people import member_update, person, post
-from bot.sandbox.shapes import MessageAction
+from bot.sandbox.shapes import ActionResult, MessageAction
 from bot.sandbox.views import bot_user, person_user
 from bot.sandbox.world import World
 
@@ -85,7 +85,7 @@ def add_bot(world: World, chat_id: int, user_id: int) -> MessageAction:
     who = person(world, user_id)
     if user_id not in chat.members:
         raise ControlError(409, f"user {user_id} is not in group {chat_id}")
-    if chat.bot_status == MEMBER:
+    if chat.bot_inside:
         raise ControlError(409, f"the bot is already in group {chat_id}")
     old = chat.bot_status
     chat.bot_status = MEMBER
@@ -101,10 +101,11 @@ def remove_bot(world: World, chat_id: int, user_id: int) -> MessageAction:
     who = person(world, user_id)
     if user_id not in chat.members:
         raise ControlError(409, f"user {user_id} is not in group {chat_id}")
-    if chat.bot_status != MEMBER:
+    if not chat.bot_inside:
         raise ControlError(409, f"the bot is not in group {chat_id}")
+    old = chat.bot_status
     chat.bot_status = KICKED
-    update_id = member_update(world, chat, who, MEMBER, KICKED)
+    update_id = member_update(world, chat, who, old, KICKED)
     # The service message is stored, but the bot, no longer a member, does not receive it.
     result = post(
         world, chat, user_id, "remove_bot", service={"left_chat_member": bot_user(world.bot)}
@@ -152,3 +153,28 @@ def set_privacy(world: World, chat_id: int, enabled: bool) -> ChatState:
     chat = group(world, chat_id)
     chat.privacy = enabled
     return chat
+
+
+def set_bot_rights(
+    world: World, chat_id: int, user_id: int, *, can_send_messages: bool
+) -> ActionResult:
+    """A member (an admin, in Telegram) takes away or gives back the bot's right to send. Only
+    this one right is modelled: without it the bot is "restricted" and every send is refused."""
+    chat = group(world, chat_id)
+    _active(chat)
+    who = person(world, user_id)
+    if user_id not in chat.members:
+        raise ControlError(409, f"user {user_id} is not in group {chat_id}")
+    if not chat.bot_inside:
+        raise ControlError(409, f"the bot is not in group {chat_id}")
+    old, new = chat.bot_status, MEMBER if can_send_messages else RESTRICTED
+    if old == new:
+        state = "may already" if can_send_messages else "already may not"
+        raise ControlError(409, f"the bot {state} send messages in group {chat_id}")
+    chat.bot_status = new
+    update_id = member_update(world, chat, who, old, new)
+    event = world.record_event(
+        "bot_rights", chat_id=chat.id, user_id=user_id, can_send_messages=can_send_messages
+    )
+    world.notify()
+    return ActionResult(seq=event.seq, chat_id=chat.id, update_id=update_id)

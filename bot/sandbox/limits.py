@@ -3,8 +3,9 @@
 Which methods count, following Telegram's behaviour (Bots FAQ and what bots observe):
 - new messages (send* except sendChatAction) count in all three windows: overall, per chat and,
   for groups and supergroups, per group;
-- edits (editMessage*) count only in the overall window: Telegram throttles edits separately and
-  far more leniently than new messages, and an edit of the message just pressed goes out at once;
+- edits (editMessage*, and stopPoll, which edits the poll's message) count only in the overall
+  window: Telegram throttles edits separately and far more leniently than new messages, and an
+  edit of the message just pressed goes out at once;
 - answerCallbackQuery, sendChatAction, deleteMessage, getUpdates and the rest do not count.
 Strict mode tolerates no burst at all (Telegram tolerates short ones): a bot that passes here
 paces itself. A refused request does not count, so a client that waits `retry_after` gets in.
@@ -27,7 +28,7 @@ def send_kind(method: str) -> str | None:
     """SEND, EDIT or None for a canonical method name."""
     if method.startswith("send") and method != "sendChatAction":
         return SEND
-    if method.startswith("editMessage"):
+    if method.startswith("editMessage") or method == "stopPoll":  # stopping a poll edits it
         return EDIT
     return None
 

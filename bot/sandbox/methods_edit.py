@@ -13,7 +13,7 @@ from bot.sandbox.model import PRIVATE, ChatState, StoredMessage
 from bot.sandbox.params import Kind
 from bot.sandbox.registry import method
 from bot.sandbox.shapes import CallbackAnswerView
-from bot.sandbox.views import message_object
+from bot.sandbox.views import message_object, poll_object
 from content.telegram_text import CALLBACK_ANSWER_LIMIT, utf16_length
 
 DELETE_WINDOW = timedelta(hours=48)
@@ -91,6 +91,32 @@ async def edit_message_reply_markup(sandbox: Sandbox, params: dict[str, Any]) ->
     _, message = _editable(sandbox, params)
     markup = inline_keyboard(params.get("reply_markup"))
     return _apply_edit(sandbox, message, reply_markup=markup)
+
+
+@method(
+    "stopPoll",
+    chat_id=Kind.CHAT_ID,
+    message_id=Kind.INT,
+    reply_markup=Kind.JSON,
+    business_connection_id=Kind.STR,
+)
+async def stop_poll(sandbox: Sandbox, params: dict[str, Any]) -> Any:
+    """Close a poll the bot sent; the bot also gets the closed poll as a `poll` update, as
+    Telegram sends one for every manually stopped poll."""
+    world = sandbox.world
+    chat = world.chat_for_bot(params.get("chat_id"))
+    message = world.live_message(chat, params.get("message_id"))
+    if message is None or not message.from_bot or "poll" not in message.media:
+        raise bad_request("message with poll to stop not found")
+    poll = message.media["poll"]
+    if poll["is_closed"]:
+        raise bad_request("poll has already been closed")
+    if "reply_markup" in params:  # checked before anything changes
+        message.reply_markup = inline_keyboard(params["reply_markup"])
+    poll["is_closed"] = True
+    world.push_update("poll", poll_object(message))
+    record_bot_event(world, "poll_stopped", message, poll_id=poll["id"])
+    return poll_object(message)
 
 
 @method("deleteMessage", chat_id=Kind.CHAT_ID, message_id=Kind.INT)

@@ -9,7 +9,7 @@ from typing import Any
 from bot.sandbox.compose import formatted, post_bot_message
 from bot.sandbox.core import Sandbox
 from bot.sandbox.errors import bad_request
-from bot.sandbox.model import FileRecord
+from bot.sandbox.model import RESTRICTED, ChatState, FileRecord
 from bot.sandbox.params import Kind, Upload
 from bot.sandbox.people import photo_sizes
 from bot.sandbox.registry import SENDING, method
@@ -34,6 +34,15 @@ CHAT_ACTIONS = frozenset(
 POLL_QUESTION_LIMIT = 300
 POLL_OPTIONS = (1, 12)  # "A JSON-serialized list of 1-12 answer options" (Bot API 10.0)
 POLL_OPTION_LIMIT = 100
+
+
+def _chat_to_send(world: World, params: dict[str, Any], what: str) -> ChatState:
+    """The chat the bot sends `what` to ("text messages", "photos", ...), or Telegram's refusal;
+    a restricted bot may send nothing (the sandbox models no finer rights)."""
+    chat = world.chat_for_bot(params.get("chat_id"))
+    if chat.bot_status == RESTRICTED:
+        raise bad_request(f"not enough rights to send {what} to the chat")
+    return chat
 
 
 def _caption(params: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def _input_file(world: World, value: object, folder: str, name: str) -> FileReco
 )
 async def send_message(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
-    chat = world.chat_for_bot(params.get("chat_id"))
+    chat = _chat_to_send(world, params, "text messages")
     text = params.get("text") or ""
     plain, entities = formatted(text, params.get("parse_mode"), params.get("entities"))
     return post_bot_message(
@@ -110,7 +119,7 @@ async def send_message(sandbox: Sandbox, params: dict[str, Any]) -> Any:
 )
 async def send_photo(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
-    chat = world.chat_for_bot(params.get("chat_id"))
+    chat = _chat_to_send(world, params, "photos")
     caption = _caption(params)
     record = _input_file(world, params.get("photo"), "photos", "photo")
     media = {"photo": photo_sizes(world, record.file_id, len(record.data))}
@@ -128,7 +137,7 @@ async def send_photo(sandbox: Sandbox, params: dict[str, Any]) -> Any:
 )
 async def send_voice(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
-    chat = world.chat_for_bot(params.get("chat_id"))
+    chat = _chat_to_send(world, params, "voice notes")
     caption = _caption(params)
     record = _input_file(world, params.get("voice"), "voice", "voice")
     voice = {
@@ -153,7 +162,7 @@ async def send_voice(sandbox: Sandbox, params: dict[str, Any]) -> Any:
 )
 async def send_document(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
-    chat = world.chat_for_bot(params.get("chat_id"))
+    chat = _chat_to_send(world, params, "documents")
     caption = _caption(params)
     record = _input_file(world, params.get("document"), "documents", "document")
     document = {
@@ -199,7 +208,7 @@ def _poll_options(options: object) -> list[str]:
 )
 async def send_poll(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
-    chat = world.chat_for_bot(params.get("chat_id"))
+    chat = _chat_to_send(world, params, "polls")
     question = params.get("question") or ""
     if not 1 <= utf16_length(question) <= POLL_QUESTION_LIMIT:
         raise bad_request("poll question length must not exceed 300")

@@ -10,6 +10,7 @@ from bot.sandbox.shapes import MessageView
 
 PRIVATE, GROUP, SUPERGROUP = "private", "group", "supergroup"
 MEMBER, LEFT, KICKED = "member", "left", "kicked"
+RESTRICTED = "restricted"  # the bot is in the group but may not send (see groups.set_bot_rights)
 
 
 @dataclass
@@ -73,6 +74,9 @@ class StoredMessage:
     deleted: bool = False
     protect_content: bool = False
     link_preview_options: dict[str, Any] | None = None
+    # A poll's current choice per person (user id -> option indexes); the counts in
+    # media["poll"] are derived from it.
+    votes: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def from_bot(self) -> bool:
@@ -105,6 +109,11 @@ class ChatState:
     @property
     def is_group(self) -> bool:
         return self.type in (GROUP, SUPERGROUP)
+
+    @property
+    def bot_inside(self) -> bool:
+        """The bot is in the chat (restricted or not): it receives what a member receives."""
+        return self.bot_status in (MEMBER, RESTRICTED)
 
 
 @dataclass

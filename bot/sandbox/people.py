@@ -100,7 +100,7 @@ def bot_receives(world: World, chat: ChatState, message: StoredMessage) -> bool:
     messages only (see the README for the simplifications)."""
     if chat.type == PRIVATE:
         return True
-    if chat.bot_status != MEMBER:
+    if not chat.bot_inside:
         return False
     if not chat.privacy or message.service:
         return True
@@ -286,7 +286,7 @@ def press(
     )
     world.callbacks[query_id] = query
     update_id = None
-    if chat.bot_status == MEMBER:
+    if chat.bot_inside:
         update_id = world.push_update("callback_query", callback_query_object(world, query))
     event = world.record_event(
         "button",

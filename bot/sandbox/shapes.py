@@ -22,7 +22,7 @@ class ChatView(TypedDict):
     type: str  # private, group or supergroup
     title: str | None
     members: list[int]
-    bot_status: str  # member, left or kicked
+    bot_status: str  # member, restricted (may not send), left or kicked
     privacy: bool
     migrated_to: int | None
     migrated_from: int | None

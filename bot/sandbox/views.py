@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.model import (
     PRIVATE,
+    RESTRICTED,
     BotIdentity,
     CallbackState,
     ChatState,
@@ -119,6 +120,29 @@ def callback_query_object(world: World, query: CallbackState) -> dict[str, Any]:
     }
 
 
+# What a member restricted to reading may do (ChatMemberRestricted, Bot API 10.0): the sandbox
+# models only the right to send, so every sending right is off and the others are those of a
+# plain member of a group whose settings nobody changed.
+_READ_ONLY_RIGHTS = {
+    "can_send_messages": False,
+    "can_send_audios": False,
+    "can_send_documents": False,
+    "can_send_photos": False,
+    "can_send_videos": False,
+    "can_send_video_notes": False,
+    "can_send_voice_notes": False,
+    "can_send_polls": False,
+    "can_send_other_messages": False,
+    "can_add_web_page_previews": False,
+    "can_react_to_messages": True,
+    "can_edit_tag": False,
+    "can_change_info": False,
+    "can_invite_users": True,
+    "can_pin_messages": False,
+    "can_manage_topics": False,
+}
+
+
 def member_object(user: dict[str, Any], status: str) -> dict[str, Any]:
     """A `ChatMember` in the shape of its subtype for `status`."""
     member: dict[str, Any] = {"status": status, "user": user}
@@ -126,7 +150,28 @@ def member_object(user: dict[str, Any], status: str) -> dict[str, Any]:
         member["until_date"] = 0
     elif status == "creator":
         member["is_anonymous"] = False
+    elif status == RESTRICTED:
+        # until_date 0: restricted until someone lifts it
+        member.update(is_member=True, **_READ_ONLY_RIGHTS, until_date=0)
     return member
+
+
+def poll_object(message: StoredMessage) -> dict[str, Any]:
+    """The message's `Poll` as it is now (a copy: an update keeps the state it was sent with)."""
+    poll = message.media["poll"]
+    return {**poll, "options": [dict(option) for option in poll["options"]]}
+
+
+def poll_answer_object(
+    poll: dict[str, Any], person: Person, option_ids: list[int]
+) -> dict[str, Any]:
+    """A non-anonymous voter's new choice (empty: the vote was retracted)."""
+    return {
+        "poll_id": poll["id"],
+        "user": person_user(person),
+        "option_ids": list(option_ids),
+        "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in option_ids],
+    }
 
 
 # --- control API views --------------------------------------------------------------------
