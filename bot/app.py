@@ -20,13 +20,14 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollHandler,
     TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
-from bot.handlers import basics, buttons
+from bot.handlers import basics, groups
 from bot.handlers.errors import on_error
 from bot.health import log_minute
 from bot.lease import LeaseKeeper
@@ -98,6 +99,9 @@ def build_application(
     # Updates, most specific first; the last handler takes whatever is left. Only new messages
     # count: an edit of an old message must not answer a step, raise an alert or ask again.
     new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    # Groups first: everything new from a group goes to its own handler (bot/handlers/groups.py).
+    application.add_handler(MessageHandler(new & filters.ChatType.GROUPS, groups.message))
     for command, handler in (
         ("start", basics.start),
         ("help", basics.help_command),
@@ -120,13 +124,16 @@ def build_application(
         ("vergeetmij", basics.forget_me),
         ("spreekuur", basics.consult_hours),
         ("pin", basics.set_pin),
+        ("groepen", basics.group_list),
+        ("nieuwegroep", basics.new_group),
     ):
-        application.add_handler(CommandHandler(command, handler, filters=new))
+        application.add_handler(CommandHandler(command, handler, filters=new & private))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, basics.text))
     application.add_handler(MessageHandler(new & (filters.VOICE | filters.PHOTO), basics.media))
-    application.add_handler(CallbackQueryHandler(buttons.button))
-    application.add_handler(ChatMemberHandler(basics.chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(CallbackQueryHandler(groups.any_press))
+    application.add_handler(ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(PollHandler(groups.poll_update))
     application.add_handler(TypeHandler(Update, basics.everything_else))
     application.add_error_handler(on_error)
 
@@ -176,6 +183,7 @@ async def sweep_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             cipher=rt.cipher,
             policy=rt.policy,
             bridge=rt.bridge,
+            groups=rt.groups,
         )
         counts = sweep(unit)
         unit.flush()

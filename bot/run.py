@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import Application
 
 from bot.app import build_application, lease_of, runtime_of, sender_of
@@ -50,7 +50,11 @@ COMMANDS = (
     "terug",
     "spreekuur",
     "pin",
+    "groepen",
+    "nieuwegroep",
 )
+# The menu in group chats: what the bot does there.
+GROUP_COMMANDS = ("help", "koppel", "ontkoppel")
 
 OnReady = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 
@@ -177,8 +181,14 @@ async def _set_commands(application: Application) -> None:  # type: ignore[type-
             BotCommand(name, rt.content.renderer.label(f"commands.{name}", language))
             for name in COMMANDS
         ]
+        code = None if language == rt.settings.defaults.language else language
+        await application.bot.set_my_commands(commands, language_code=code)
+        in_groups = [
+            BotCommand(name, rt.content.renderer.label(f"group_commands.{name}", language))
+            for name in GROUP_COMMANDS
+        ]
         await application.bot.set_my_commands(
-            commands, language_code=None if language == rt.settings.defaults.language else language
+            in_groups, scope=BotCommandScopeAllGroupChats(), language_code=code
         )
 
 

@@ -16,6 +16,7 @@ from bot.settings import Settings
 from content import Content
 from reminders.calendar import Holiday
 from services.bridge_policy import BridgePolicy
+from services.group_policy import GroupPolicy
 from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
 
@@ -48,6 +49,21 @@ class Runtime:
             alert_after=timedelta(minutes=bridge.alert_minutes),
             appointment_times=bridge.appointment_times,
             parent_consent_under=self.settings.privacy.parent_consent_under,
+        )
+
+    @cached_property
+    def groups(self) -> GroupPolicy:
+        groups = self.settings.groups
+        return GroupPolicy(
+            day_start=groups.day_start,
+            day_end=groups.day_end,
+            post_time=groups.post_time,
+            leave_after=timedelta(minutes=groups.leave_after_minutes),
+            code_valid=timedelta(minutes=groups.code_minutes),
+            welcome_gap=timedelta(minutes=groups.welcome_gap_minutes),
+            poll_open=timedelta(hours=groups.poll_open_hours),
+            meeting_minutes=groups.meeting_minutes,
+            line_key=groups.line,
         )
 
 

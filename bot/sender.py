@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile, Message, Poll, ReplyParameters
 from telegram.error import BadRequest, TelegramError
 
 from bot.lease import LeaseKeeper
@@ -33,9 +33,11 @@ from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.send_errors import Kind, Verdict, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
+from services.group_guard import GROUP_KINDS, PERSONAL_TO_GROUP
 from services.messages import Outgoing
 from services.reachability import recipient_gone
 from services.tidy import deletion
+from storage import polls
 from storage.db import session_scope
 from storage.models import OutboxStatus
 from storage.outbox import (
@@ -251,16 +253,30 @@ class Sender:
             log.warning("outbox row %s was taken back by a new lease holder; not sent", row.id)
             return GO_ON
         message = Outgoing.from_payload(row.payload)
+        if row.chat_id < 0 and (row.personal or row.kind not in GROUP_KINDS):
+            # services/unit.py refuses these when they are queued; this is the last line.
+            log.error("outbox row %s (%s) is not a group message: refused", row.id, row.kind)
+            return await self._record(row, Verdict(Kind.OUR_BUG, PERSONAL_TO_GROUP))
         try:
-            if message.delete is not None:
-                await self._bot.delete_message(chat_id=row.chat_id, message_id=message.delete)
-                sent = None
-            else:
-                sent = await self._deliver(row.chat_id, message)
+            sent, poll = await self._act(row.chat_id, message)
         except TelegramError as exc:
             return await self._record(row, classify(exc))
-        await self._record_sent(row, sent)
+        await self._record_sent(row, sent, poll)
         return GO_ON
+
+    async def _act(self, chat_id: int, message: Outgoing) -> tuple[Message | None, Poll | None]:
+        """Do what the row says: the message sent (None for a deletion, a poll's end or leaving
+        the group), and the poll it carries or ended, whose totals the group keeps."""
+        if message.delete is not None:
+            await self._bot.delete_message(chat_id=chat_id, message_id=message.delete)
+            return None, None
+        if message.leave:
+            await self._bot.leave_chat(chat_id=chat_id)
+            return None, None
+        if message.stop_poll is not None:
+            return None, await self._bot.stop_poll(chat_id=chat_id, message_id=message.stop_poll)
+        sent = await self._deliver(chat_id, message)
+        return sent, sent.poll
 
     async def _mark_attempt(self, row: ClaimedMessage) -> bool:
         now = self._rt.clock.now()
@@ -276,9 +292,17 @@ class Sender:
         return marked
 
     async def _deliver(self, chat_id: int, message: Outgoing) -> Message:
-
         read = self._rt.settings.telegram.read_timeout_seconds
         connect = self._rt.settings.telegram.connect_timeout_seconds
+        if message.poll:
+            return await self._bot.send_poll(
+                chat_id=chat_id,
+                question=message.text,
+                options=list(message.poll),
+                is_anonymous=True,  # the group sees totals only, and so does the bot
+                read_timeout=read,
+                connect_timeout=connect,
+            )
         if message.document:
             data = message.document.split(";base64,", 1)[1]
             return await self._bot.send_document(
@@ -317,6 +341,11 @@ class Sender:
             parse_mode="HTML",
             reply_markup=reply_markup(message.buttons),
             link_preview_options=NO_PREVIEW,
+            reply_parameters=(
+                ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                if message.reply_to is not None
+                else None
+            ),
             read_timeout=read,
             connect_timeout=connect,
         )
@@ -333,9 +362,12 @@ class Sender:
             raise BadRequest(f"picture {name!r} is not in any content folder")
         return InputFile(path.read_bytes(), filename=path.name)
 
-    async def _record_sent(self, row: ClaimedMessage, sent: Message | None) -> None:
+    async def _record_sent(
+        self, row: ClaimedMessage, sent: Message | None, poll: Poll | None = None
+    ) -> None:
         """Sent (None: a deletion done); a message showing answers gets its later deletion
-        queued in the same write (services/tidy.py)."""
+        queued in the same write (services/tidy.py); a group's poll keeps its Telegram id
+        (its totals come by it) or, when it was ended, its final totals."""
         now = self._rt.clock.now()
         tidy = (
             deletion(
@@ -361,6 +393,17 @@ class Sender:
             )
             if tidy is not None:
                 enqueue(session=session, messages=[tidy], now=now, cipher=self._rt.cipher)
+            if poll is not None:
+                polls.record(
+                    session,
+                    outbox_id=row.id if sent is not None else None,
+                    poll_id=poll.id,
+                    message_id=sent.message_id if sent is not None else None,
+                    counts=[option.voter_count for option in poll.options],
+                    voters=poll.total_voter_count,
+                    closed=poll.is_closed,
+                    now=now,
+                )
 
         await self._write(work)
 

@@ -181,6 +181,29 @@ class BridgeSettings(_Section):
         return self
 
 
+class GroupSettings(_Section):
+    """Peer groups of carers: when the bot posts (never at night), how long an unlinked group
+    keeps it, how long a link code holds, and the line its welcome offers."""
+
+    day_start: time = time(9, 0)
+    day_end: time = time(21, 0)
+    post_time: time = time(10, 0)
+    leave_after_minutes: float = Field(default=60.0, gt=0, le=7 * 24 * 60)
+    code_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    welcome_gap_minutes: float = Field(default=10.0, ge=0, le=24 * 60)
+    poll_open_hours: float = Field(default=48.0, gt=0, le=7 * 24)
+    meeting_minutes: int = Field(default=90, gt=0, le=8 * 60)
+    line: str = "mantelzorg"
+
+    @model_validator(mode="after")
+    def _day(self) -> GroupSettings:
+        if self.day_start >= self.day_end:
+            raise ValueError("day_start must come before day_end")
+        if not self.day_start <= self.post_time < self.day_end:
+            raise ValueError("post_time must lie between day_start and day_end (never at night)")
+        return self
+
+
 class SchoolHolidaySettings(_Section):
     name: str
     first: date
@@ -281,6 +304,7 @@ class Settings(BaseModel):
     jobs: JobsSettings = JobsSettings()
     nudges: NudgeSettings = NudgeSettings()
     bridge: BridgeSettings = BridgeSettings()
+    groups: GroupSettings = GroupSettings()
     # Per region ("noord", "midden", "zuid"), the school holidays: pupils get no automatic
     # messages then, and a welcome back on the first school day after.
     school_holidays: dict[str, tuple[SchoolHolidaySettings, ...]] = Field(default_factory=dict)

@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from bot.runtime import Runtime
 from bot.send_errors import Kind, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
+from services.group_guard import GROUP_KINDS
 from services.unit import AnswerCallback, EditPressed, RemovePressedButtons, Unit
 from storage.db import compact
 from storage.models import InboundUpdate, ProcessedUpdate
@@ -51,6 +52,7 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
             update_id=update.update_id,
             policy=rt.policy,
             bridge=rt.bridge,
+            groups=rt.groups,
         )
         yield unit
         unit.flush()
@@ -111,6 +113,13 @@ async def _apply_direct(unit: Unit, update: Update) -> None:
             await _quietly(query.answer(text=action.text, show_alert=action.alert))
         elif isinstance(action, RemovePressedButtons) and query.message is not None:
             await _quietly(query.edit_message_reply_markup(reply_markup=None))
+        elif (
+            isinstance(action, EditPressed)
+            and query.message is not None
+            and query.message.chat.type != "private"
+            and action.kind not in GROUP_KINDS
+        ):
+            log.error("an edit not made for a group was refused in a group")
         elif isinstance(action, EditPressed) and query.message is not None:
             await _quietly(
                 query.edit_message_text(

@@ -65,12 +65,44 @@ def lock_screen_problems(html: str, sensitive: list[str]) -> list[str]:
     ]
 
 
+# Templates written for a peer group: the only ones that may go to a group chat
+# (services/group_guard.py). They have no slot for a person's name or words.
+GROUP_TEMPLATES = frozenset(
+    {
+        "group_not_linked",
+        "group_linked",
+        "group_code_bad",
+        "group_not_yours",
+        "group_unlinked",
+        "group_leaving",
+        "group_welcome",
+        "group_help",
+        "group_private_sent",
+        "group_private_first",
+        "group_prompt",
+        "group_encouragement",
+        "group_meeting",
+    }
+)
+
 # Templates professionals read (the rules above are for clients; professionals get the same
 # care, but a digest may list more than 80 words of names).
 PROFESSIONAL_TEMPLATES = frozenset(
     {
         "client_joined",
         "client_stopped",
+        "group_code",
+        "group_linked_pro",
+        "group_unlinked_pro",
+        "group_back",
+        "group_inactive",
+        "group_meeting_ask",
+        "group_meeting_planned",
+        "groups_list",
+        "group_day_ask",
+        "group_unlink_ask",
+        "group_unlink_done",
+        "group_page",
         "crisis_alert",
         "crisis_ack_done",
         "crisis_taken",

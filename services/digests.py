@@ -4,9 +4,10 @@ At the professional's chosen time (default 08:30 on working days, or once a week
 when there is something: answers to read (how many, and when the newest came; the answers
 themselves open on the client's page), who is stalled or not responding to a nudge, open
 questions (the longest waiting first), meetings coming up, each client's check-ins as a small
-trend line, who cannot be reached, who is still to be confirmed, and messages that may not have
-arrived. One message, cut into parts only where it would not fit, with a button for each client
-named. Everything is counted in SQL (storage/digests.py, storage/caseload.py).
+trend line, who cannot be reached, who is still to be confirmed, messages that may not have
+arrived, and the peer groups' poll totals and meetings. One message, cut into parts only where
+it would not fit, with a button for each client named. Everything about clients is counted in
+SQL (storage/digests.py, storage/caseload.py).
 """
 
 from __future__ import annotations
@@ -14,16 +15,28 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import col, select
+
 from content.telegram_text import split_message
 from reminders.ladder import ladder_done
 from reminders.localtime import local_date, next_occurrence, parse_clock
-from services import caseload, charts, colleagues
+from services import caseload, charts, colleagues, group_posts
 from services.callbacks import pack
+from services.groups import group_title
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
-from storage import digests, nudges, retention
-from storage.models import Organisation, OutboxStatus, Professional
+from storage import digests, nudges, polls, retention
+from storage.models import (
+    GroupMeeting,
+    GroupMeetingStatus,
+    GroupPoll,
+    GroupStatus,
+    Organisation,
+    OutboxStatus,
+    PeerGroup,
+    Professional,
+)
 from storage.outbox import PRIORITY_BULK
 
 MEETINGS_AHEAD = timedelta(days=7)
@@ -92,6 +105,7 @@ SECTIONS = (
     "not_sent",
     "to_confirm",
     "deleting",
+    "groups",
 )
 
 
@@ -208,8 +222,67 @@ def gather(
             if d.delete_at >= unit.now  # those past it go with the next housekeeping
         ],
         "nudges": _nudge_effect(unit, professional),
+        "groups": _groups(unit, professional, zone),
     }
     return values, named
+
+
+def _groups(unit: Unit, professional: Professional, zone: ZoneInfo) -> list[dict[str, object]]:
+    """Per peer group, since the last digest: the polls' totals (only totals: they are
+    anonymous), the meetings held and how many said they would come, and whether the bot can
+    still send there."""
+    since = professional.last_digest_at or unit.now - timedelta(days=7)
+    found = []
+    for group in unit.session.exec(
+        select(PeerGroup).where(PeerGroup.professional_id == professional.id)
+    ).all():
+        polls_closed = unit.session.exec(
+            select(GroupPoll)
+            .where(GroupPoll.group_id == group.id, col(GroupPoll.closed_at) > since)
+            .order_by(col(GroupPoll.closed_at))
+        ).all()
+        held = unit.session.exec(
+            select(GroupMeeting)
+            .where(
+                GroupMeeting.group_id == group.id,
+                GroupMeeting.status == GroupMeetingStatus.HELD,
+                col(GroupMeeting.ended_at) > since,
+            )
+            .order_by(col(GroupMeeting.starts_at))
+        ).all()
+        inactive = group.status == GroupStatus.INACTIVE
+        if not (polls_closed or held or inactive):
+            continue
+        language = professional.language
+        found.append(
+            {
+                "title": group_title(unit, group),
+                "inactive": inactive,
+                "polls": [
+                    {
+                        "question": group_posts.poll_question(unit, poll.kind, language),
+                        "voters": poll.voters,
+                        "options": [
+                            {"label": label, "count": count}
+                            for label, count in zip(
+                                group_posts.poll_options(unit, poll.kind, language),
+                                polls.totals(poll),
+                                strict=False,
+                            )
+                        ],
+                    }
+                    for poll in polls_closed
+                ],
+                "meetings": [
+                    {"when": when_local(m.starts_at, zone), "coming": m.coming} for m in held
+                ],
+            }
+        )
+    return found
+
+
+def when_local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d-%m %H:%M")
 
 
 def _nudge_effect(unit: Unit, professional: Professional) -> dict[str, int]:

@@ -38,7 +38,11 @@ class Outgoing:
     caption; or a voice note (`tg:<file id>`, one a client sent) with the text as its caption;
     or a document (a
     `data:<type>;base64,` file made for this message, sent as `filename`) with the text as its
-    caption; or the deletion of one of the bot's own messages (`delete`: its message id)."""
+    caption; or the deletion of one of the bot's own messages (`delete`: its message id).
+
+    In a group also: an anonymous poll (`poll`: its options, the text is the question, plain),
+    the end of one (`stop_poll`: its message id), a reply to someone's message there
+    (`reply_to`), and the bot leaving the group (`leave`)."""
 
     text: str
     buttons: Keyboard = field(default_factory=tuple)
@@ -47,6 +51,10 @@ class Outgoing:
     document: str | None = None
     filename: str | None = None
     delete: int | None = None
+    poll: tuple[str, ...] = ()
+    stop_poll: int | None = None
+    reply_to: int | None = None
+    leave: bool = False
 
     @cached_property
     def payload(self) -> Mapping[str, Any]:
@@ -67,6 +75,14 @@ class Outgoing:
             payload["document"], payload["filename"] = self.document, self.filename
         if self.delete is not None:
             payload["delete"] = self.delete
+        if self.poll:
+            payload["poll"] = list(self.poll)
+        if self.stop_poll is not None:
+            payload["stop_poll"] = self.stop_poll
+        if self.reply_to is not None:
+            payload["reply_to"] = self.reply_to
+        if self.leave:
+            payload["leave"] = True
         return payload
 
     @classmethod
@@ -78,6 +94,10 @@ class Outgoing:
             document=payload.get("document"),
             filename=payload.get("filename"),
             delete=payload.get("delete"),
+            poll=tuple(payload.get("poll", ())),
+            stop_poll=payload.get("stop_poll"),
+            reply_to=payload.get("reply_to"),
+            leave=bool(payload.get("leave", False)),
             buttons=tuple(
                 tuple(Button(label=b["label"], data=b.get("data"), url=b.get("url")) for b in row)
                 for row in payload.get("buttons", [])

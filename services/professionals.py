@@ -7,6 +7,7 @@ from services import (
     colleagues,
     consult,
     feedback,
+    group_meetings,
     meetings,
     pin,
     pro_nudges,
@@ -62,6 +63,7 @@ def professional_text(
         or questions.awaited(unit, professional, text)
         or appointments.awaited(unit, professional, text)
         or consult.awaited(unit, professional, text)
+        or group_meetings.awaited(unit, professional, text)
     ):
         return
     help_professional(unit, professional)

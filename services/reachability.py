@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.people import Person
 from services.unit import Unit
 from storage import outbox
-from storage.models import Client, Professional, RecipientKind
+from storage.models import Client, GroupStatus, PeerGroup, Professional, RecipientKind
 
 
 def recipient_gone(
@@ -19,6 +19,9 @@ def recipient_gone(
     """Mark them unreachable: no more nudges or sends until they press Start again; whatever
     was still waiting for them is dropped (each would only earn another 403)."""
     if recipient_id is None:
+        return
+    if recipient_kind == RecipientKind.GROUP:
+        _group_gone(session=session, group_id=recipient_id, now=now)
         return
     model: type[Client] | type[Professional]
     if recipient_kind == RecipientKind.CLIENT:
@@ -38,6 +41,23 @@ def recipient_gone(
         update(model)
         .where(model.id == recipient_id, model.unreachable_since.is_(None))  # type: ignore[arg-type, union-attr]
         .values(unreachable_since=now)
+    )
+
+
+def _group_gone(*, session: Session, group_id: int, now: datetime) -> None:
+    """Telegram refuses the group's messages (the bot removed, or without the right to send):
+    it goes inactive, and the sweep tells its professional (services/groups.py)."""
+    outbox.cancel_pending(
+        session=session,
+        recipient_kind=RecipientKind.GROUP,
+        recipient_id=group_id,
+        reason="group unreachable",
+        now=now,
+    )
+    session.execute(
+        update(PeerGroup)
+        .where(col(PeerGroup.id) == group_id, col(PeerGroup.status) == GroupStatus.ACTIVE)
+        .values(status=GroupStatus.INACTIVE, inactive_since=now, inactive_reason="gone")
     )
 
 

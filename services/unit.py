@@ -14,7 +14,9 @@ from typing import Any
 from sqlmodel import Session
 
 from content import Content
+from services import group_guard
 from services.bridge_policy import BridgePolicy
+from services.group_policy import GroupPolicy
 from services.messages import Keyboard, Outgoing
 from services.nudge_policy import NudgePolicy
 from storage.crypto import FieldCipher
@@ -30,6 +32,8 @@ class AnswerCallback:
 @dataclass(frozen=True)
 class EditPressed:
     message: Outgoing
+    # In a group, the pressed message may only become a group template (bot/unit.py checks).
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class Unit:
     policy: NudgePolicy = field(default_factory=NudgePolicy)
     # Working hours, the alert's time to be acknowledged, the moments /afspraak offers.
     bridge: BridgePolicy = field(default_factory=BridgePolicy)
+    # Peer groups: the day's hours for posts, the unlinked group's time, the code's life.
+    groups: GroupPolicy = field(default_factory=GroupPolicy)
     queued: list[NewMessage] = field(default_factory=list)
     # Someone's data was erased: after the commit the database is compacted (storage/db.py).
     compact: bool = False
@@ -83,7 +89,11 @@ class Unit:
         key: str | None = None,
         due_at: datetime | None = None,
     ) -> None:
-        """Queue a message. Without `key`, the update id makes it unique (and redelivery-proof)."""
+        """Queue a message. Without `key`, the update id makes it unique (and redelivery-proof).
+        Nothing personal goes to a group (services/group_guard.py raises PersonalToGroup)."""
+        group_guard.check(
+            chat_id=chat_id, recipient_kind=recipient_kind, kind=kind, personal=personal
+        )
         if key is None:
             if self.update_id is None:
                 raise ValueError("a message queued outside an update needs an idempotency key")
@@ -112,8 +122,8 @@ class Unit:
         if not any(isinstance(d, AnswerCallback) for d in self.direct):
             self.direct.append(AnswerCallback(text=text, alert=alert))
 
-    def edit_pressed(self, text: str, buttons: Keyboard = ()) -> None:
-        self.direct.append(EditPressed(Outgoing(text=text, buttons=buttons)))
+    def edit_pressed(self, text: str, buttons: Keyboard = (), *, kind: str | None = None) -> None:
+        self.direct.append(EditPressed(Outgoing(text=text, buttons=buttons), kind=kind))
 
     def remove_pressed_buttons(self) -> None:
         self.direct.append(RemovePressedButtons())

@@ -6,6 +6,8 @@ with the newest key, old values stay readable until they are rotated.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -20,6 +22,8 @@ class FieldCipher:
         if not keys:
             raise ValueError("at least one encryption key is needed")
         self._fernet = MultiFernet([Fernet(key) for key in keys])
+        # A key for pseudonyms, derived from the newest key and never stored.
+        self._pseudonym_key = hashlib.sha256(b"duwtje pseudonym\0" + keys[0].encode()).digest()
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
@@ -44,6 +48,12 @@ class FieldCipher:
 
     def encrypt_optional(self, value: str | None) -> str | None:
         return None if value is None else self.encrypt(value)
+
+    def pseudonym(self, value: str) -> str:
+        """The same value always gives the same 64 hex characters, which say nothing without
+        the key (HMAC-SHA256): for counting someone once without storing who they are. A key
+        rotation changes them, so use them only for what is short-lived (a meeting's RSVPs)."""
+        return hmac.new(self._pseudonym_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a stored value with the newest key."""

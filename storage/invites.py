@@ -35,6 +35,7 @@ def create_invite(
     client_id: int | None = None,
     valid_for: timedelta = INVITE_VALID_FOR,
     parent_consent: bool = False,
+    group_id: int | None = None,
 ) -> tuple[Invite, str]:
     """A new invite and its token. The token is shown once and never stored."""
     token = new_token()
@@ -49,6 +50,7 @@ def create_invite(
         created_at=now,
         expires_at=now + valid_for,
         parent_consent=parent_consent,
+        group_id=group_id,
     )
     session.add(invite)
     session.flush()
@@ -72,7 +74,10 @@ def usable_invite(*, session: Session, token: str, now: datetime) -> Invite | No
 
 def claim_invite(*, session: Session, invite: Invite, now: datetime) -> bool:
     """Use the invite up. A conditional update: if two people open one link at the same time,
-    exactly one of them gets it."""
+    exactly one of them gets it. A peer group's link is for all its members: not used up (the
+    professional confirms each who joins)."""
+    if invite.group_id is not None:
+        return True
     table = Invite.__table__  # type: ignore[attr-defined]
     claimed = (
         session.connection()
@@ -99,6 +104,7 @@ def open_invites(*, session: Session, professional_id: int, now: datetime) -> li
                 Invite.role != Role.PROFESSIONAL,
                 Invite.used_at == None,  # noqa: E711 - SQL IS NULL
                 Invite.revoked_at == None,  # noqa: E711
+                Invite.group_id == None,  # noqa: E711 - a group's link goes with the group
                 Invite.expires_at > now,
             )
             .order_by(col(Invite.created_at).desc(), col(Invite.id).desc())

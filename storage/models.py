@@ -588,6 +588,9 @@ class Invite(SQLModel, table=True):
     traject_id: int | None = Field(default=None, sa_column=_fk("traject.id", nullable=True))
     # A "new phone" link: whoever opens it becomes this client (their traject moves along).
     client_id: int | None = Field(default=None, sa_column=_fk("client.id", nullable=True))
+    # A peer group's link to the carer line (its welcome offers it): open to every member, so
+    # it is not used up; the professional confirms each who joins; it goes with the group.
+    group_id: int | None = Field(default=None, sa_column=_fk("peer_group.id", nullable=True))
     name_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     expires_at: datetime = Field(sa_column=_utc())
@@ -670,3 +673,132 @@ class InboundUpdate(SQLModel, table=True):
     update_id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
     payload_enc: str = Field(sa_column=Column(Text(), nullable=False))
     received_at: datetime = Field(sa_column=_utc())
+
+
+class GroupStatus(StrEnum):
+    PENDING = "pending"  # the bot was added, nobody linked it yet: it leaves at `leave_at`
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # the bot was removed or may not send: nothing goes to it
+
+
+class PeerGroup(SQLModel, table=True):
+    """A Telegram group of carers that a professional runs (services/groups.py). Nothing about
+    its members is kept: the group is the chat, its rhythm and its meetings."""
+
+    __tablename__ = "peer_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=_telegram_id(nullable=False, unique=True))
+    status: str = Field(default=GroupStatus.PENDING, max_length=20)
+    organisation_id: int | None = Field(
+        default=None, sa_column=_fk("organisation.id", nullable=True)
+    )
+    professional_id: int | None = Field(
+        default=None, sa_column=_fk("professional.id", nullable=True)
+    )
+    language: str = Field(default="nl", max_length=8)
+    title_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    # The carer line's link for its members (Invite.group_id), encrypted: the welcome shows it.
+    join_token_enc: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    linked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    leave_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    inactive_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    inactive_reason: str | None = Field(default=None, max_length=20)  # removed, rights, gone
+    # The professional heard it went inactive (the sweep tells them: services/groups.py).
+    inactive_told_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_welcome_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The rhythm the professional chose: a conversation starter on a weekday (0 Monday, None:
+    # off), encouragement every N days (0: off), the "how heavy was the week" poll on a weekday.
+    prompt_day: int | None = None
+    encourage_days: int = 0
+    poll_day: int | None = None
+    next_prompt_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    next_encourage_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    next_poll_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_post_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    posts: int = 0  # how many prompts and encouragements went: the variety's seed
+
+
+class GroupLinkCode(SQLModel, table=True):
+    """A one-time code (`/nieuwegroep`) a professional types in a group (`/koppel CODE`).
+    Only its SHA-256 is kept; it is deleted when used or expired."""
+
+    __tablename__ = "group_link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    professional_id: int = Field(sa_column=_fk("professional.id"))
+    code_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+
+
+class GroupMeetingStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"  # its time went by (the feedback poll follows)
+    CANCELLED = "cancelled"
+
+
+class GroupMeeting(SQLModel, table=True):
+    """An online meeting of a peer group: announced, reminded the day before and an hour
+    before, counted ("wie komt er?"), asked about afterwards. A recurring one makes its next
+    occurrence when it is over."""
+
+    __tablename__ = "group_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=_fk("peer_group.id"))
+    starts_at: datetime = Field(sa_column=_utc())
+    minutes: int = 90
+    link: str = Field(max_length=500)
+    repeat_days: int = 0  # 0 once, 7 weekly, 14 every two weeks
+    status: str = Field(default=GroupMeetingStatus.PLANNED, max_length=20)
+    announce_at: datetime = Field(sa_column=_utc())
+    announced_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    day_reminded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    hour_reminded_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    coming: int = 0
+    not_coming: int = 0
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class GroupRsvp(SQLModel, table=True):
+    """One member's "ik kom" or "ik kom niet", under a pseudonym (a keyed hash of their
+    Telegram id, see storage/crypto.py), so a second press changes the count instead of adding
+    to it. Deleted when the meeting is over; the counts stay on the meeting."""
+
+    __tablename__ = "group_rsvp"
+    __table_args__ = (UniqueConstraint("meeting_id", "member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(sa_column=_fk("group_meeting.id"))
+    member: str = Field(max_length=64)
+    coming: bool = Field(sa_column=Column(Boolean(), nullable=False))
+
+
+class GroupPollKind(StrEnum):
+    WEEK = "week"  # how heavy was the week
+    MEETING = "meeting"  # how was the meeting
+
+
+class GroupPoll(SQLModel, table=True):
+    """An anonymous Telegram poll in a group. Only the totals are kept (Telegram sends them
+    as the poll changes); the professional sees them in the digest."""
+
+    __tablename__ = "group_poll"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=_fk("peer_group.id"))
+    meeting_id: int | None = Field(default=None, sa_column=_fk("group_meeting.id", nullable=True))
+    kind: str = Field(max_length=20)
+    outbox_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    telegram_poll_id: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    message_id: int | None = Field(default=None, sa_column=_telegram_id())
+    counts: str = Field(default="[]", max_length=200)  # JSON: voters per option
+    voters: int = 0
+    created_at: datetime = Field(sa_column=_utc())
+    closes_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -28,6 +28,7 @@ class OfflineRequest(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     errors: dict[str, list[Exception]] = field(default_factory=dict)
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # sent polls by id
 
     async def initialize(self) -> None:
         return None
@@ -68,7 +69,7 @@ class OfflineRequest(BaseRequest):
             return {
                 "message_id": params.get("message_id") or next(self._message_ids),
                 "date": int(datetime.now(UTC).timestamp()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "chat": _chat(int(params["chat_id"])),
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
@@ -90,7 +91,23 @@ class OfflineRequest(BaseRequest):
                 "document": {"file_id": "d1", "file_unique_id": "u2"},
                 "caption": params.get("caption", ""),
             }
+        if method == "sendPoll":
+            poll_id = f"poll{next(self._message_ids)}"
+            self.polls[poll_id] = _poll(poll_id, params)
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(datetime.now(UTC).timestamp()),
+                "chat": _chat(int(params["chat_id"])),
+                "from": BOT_USER,
+                "poll": self.polls[poll_id],
+            }
+        if method == "stopPoll":
+            # The poll that message carries; offline tests end the newest one.
+            poll = next(reversed(self.polls.values()))
+            poll["is_closed"] = True
+            return poll
         if method in (
+            "leaveChat",
             "answerCallbackQuery",
             "setMyCommands",
             "deleteWebhook",
@@ -100,8 +117,118 @@ class OfflineRequest(BaseRequest):
             return True
         raise AssertionError(f"unexpected Telegram call in an offline test: {method}")
 
+    def vote(self, poll_id: str, counts: list[int]) -> dict[str, Any]:
+        """The poll's new totals, as Telegram would send them in a `poll` update."""
+        poll = self.polls[poll_id]
+        for option, count in zip(poll["options"], counts, strict=True):
+            option["voter_count"] = count
+        poll["total_voter_count"] = sum(counts)
+        return dict(poll)
+
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": "Lotgenoten"}
+
+
+def _poll(poll_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": poll_id,
+        "question": params["question"],
+        "options": [
+            {
+                "persistent_id": f"{poll_id}-{index}",
+                "text": option if isinstance(option, str) else option["text"],
+                "voter_count": 0,
+            }
+            for index, option in enumerate(params["options"])
+        ],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": True,
+        "members_only": False,
+    }
+
+
+def group_chat(chat_id: int = -4000000001, title: str = "Lotgenoten") -> dict[str, Any]:
+    return _chat(chat_id) | {"title": title}
+
+
+def make_group_update(
+    chat: dict[str, Any], from_user: dict[str, Any], **service: Any
+) -> dict[str, Any]:
+    """A service message in a group: new_chat_members, left_chat_member, migrate_to_chat_id..."""
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_update_ids),
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": chat,
+            "from": from_user,
+            **service,
+        },
+    }
+
+
+def make_member_update(
+    chat: dict[str, Any], from_user: dict[str, Any], old: str, new: str, **rights: Any
+) -> dict[str, Any]:
+    """`my_chat_member`: the bot's status in `chat` went from `old` to `new`."""
+
+    def member(status: str) -> dict[str, Any]:
+        value: dict[str, Any] = {"status": status, "user": BOT_USER}
+        if status == "restricted":
+            value |= {
+                "is_member": True,
+                "until_date": 0,
+                **{
+                    name: rights.get(name, False)
+                    for name in (
+                        "can_send_messages",
+                        "can_send_audios",
+                        "can_send_documents",
+                        "can_send_photos",
+                        "can_send_videos",
+                        "can_send_video_notes",
+                        "can_send_voice_notes",
+                        "can_send_polls",
+                        "can_send_other_messages",
+                        "can_add_web_page_previews",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_pin_messages",
+                        "can_manage_topics",
+                        "can_edit_tag",
+                        "can_react_to_messages",
+                    )
+                },
+            }
+        if status == "kicked":
+            value["until_date"] = 0
+        return value
+
+    return {
+        "update_id": next(_update_ids),
+        "my_chat_member": {
+            "chat": chat,
+            "from": from_user,
+            "date": int(datetime.now(UTC).timestamp()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        },
+    }
+
+
+def make_poll_update(poll: dict[str, Any]) -> dict[str, Any]:
+    return {"update_id": next(_update_ids), "poll": poll}
 
 
 def _decode(value: Any) -> Any:
@@ -161,6 +288,7 @@ def make_press_update(
     message_id: int = 1,
     from_user: dict[str, Any] | None = None,
     update_id: int | None = None,
+    chat: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sender = from_user or user()
     return {
@@ -173,7 +301,7 @@ def make_press_update(
             "message": {
                 "message_id": message_id,
                 "date": int(datetime.now(UTC).timestamp()),
-                "chat": {"id": sender["id"], "type": "private"},
+                "chat": chat or {"id": sender["id"], "type": "private"},
                 "from": BOT_USER,
                 "text": "earlier message",
             },

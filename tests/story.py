@@ -34,12 +34,28 @@ class Story:
         )
         return await self.flush()
 
-    async def press(self, who: dict[str, Any], data: str, message_id: int = 1) -> list[Call]:
+    async def press(
+        self,
+        who: dict[str, Any],
+        data: str,
+        message_id: int = 1,
+        chat: dict[str, Any] | None = None,
+    ) -> list[Call]:
         await self.app.process_update(
             Update.de_json(
-                make_press_update(data, message_id=message_id, from_user=who), self.app.bot
+                make_press_update(data, message_id=message_id, from_user=who, chat=chat),
+                self.app.bot,
             )
         )
+        return await self.flush()
+
+    async def say_in(self, chat: dict[str, Any], who: dict[str, Any], text: str) -> list[Call]:
+        """A text (a command) in a group chat."""
+        return await self.send(make_text_update(text, from_user=who, chat=chat))
+
+    async def send(self, update: dict[str, Any]) -> list[Call]:
+        """Any raw update (a service message, my_chat_member, a poll's totals)."""
+        await self.app.process_update(Update.de_json(update, self.app.bot))
         return await self.flush()
 
     async def tick(self) -> list[Call]:
@@ -79,9 +95,8 @@ def texts(calls: list[Call], method: str = "sendMessage", chat: int | None = Non
     ]
 
 
-async def professional_and_pupil_link(story: Story, line: str = "faalangst", age: str = "o") -> str:
-    """Mirjam joins and invites a pupil; `age` "o" (16 or older) or "y" (younger: a parent's
-    agreement first). Returns the pupil's token."""
+async def bind_mirjam(story: Story) -> None:
+    """Mirjam, the first professional, opens her invite."""
     with session_scope(runtime_of(story.app).engine) as session:
         link = invite_professional(
             session=session,
@@ -93,6 +108,12 @@ async def professional_and_pupil_link(story: Story, line: str = "faalangst", age
     token = link.split("start=")[1]
     [welcome] = texts(await story.say(PRO, f"/start {token}"))
     assert "Welkom Mirjam" in welcome
+
+
+async def professional_and_pupil_link(story: Story, line: str = "faalangst", age: str = "o") -> str:
+    """Mirjam joins and invites a pupil; `age` "o" (16 or older) or "y" (younger: a parent's
+    agreement first). Returns the pupil's token."""
+    await bind_mirjam(story)
     [role_question] = [c for c in await story.say(PRO, "/nieuw") if c.method == "sendMessage"]
     pupil = dict(story.buttons(role_question))["Leerling"]
     [line_question] = texts(await story.press(PRO, pupil), "editMessageText")

@@ -63,7 +63,10 @@ def plant_missing_rows(engine: Engine, now: datetime) -> None:
                     continue
                 if column.foreign_keys:
                     target = next(iter(column.foreign_keys)).column.table.name
-                    values[column.name] = min(ids.get(target) or {1})
+                    if column.nullable and not ids.get(target):
+                        values[column.name] = None  # an optional link to what Sanne has not
+                    else:
+                        values[column.name] = min(ids.get(target) or {1})
                 elif isinstance(column.type, UTCDateTime):
                     values[column.name] = now
                 elif isinstance(column.type, Date):

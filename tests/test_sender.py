@@ -123,7 +123,10 @@ async def test_a_migrated_group_gets_the_message_once_at_its_new_id(
     offline_app: App, offline_request: OfflineRequest
 ) -> None:
     offline_request.errors["sendMessage"] = [ChatMigrated(-1009999)]
-    queue(offline_app, message("g", chat_id=-55, recipient_kind="group"))
+    queue(
+        offline_app,
+        message("g", chat_id=-55, recipient_kind="group", kind="group_prompt", personal=False),
+    )
     await sender_of(offline_app).drain(limit_seconds=5)
     assert [c.params["chat_id"] for c in offline_request.sent()] == [-55, -1009999]
     assert rows(offline_app)["g"].status == OutboxStatus.SENT

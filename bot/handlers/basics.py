@@ -14,7 +14,7 @@ from telegram import PhotoSize, Update, Voice
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import Who, in_unit
+from bot.handlers.common import Who, Work, in_unit
 from bot.runtime import Runtime, runtime
 from bot.unit import update_unit
 from services import (
@@ -26,6 +26,8 @@ from services import (
     consult,
     data_rights,
     greeting,
+    group_admin,
+    groups,
     invites,
     journey,
     onboarding,
@@ -73,29 +75,38 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def _client_command(action: str) -> Handler:
+CLIENT_COMMANDS: dict[str, Callable[[Unit, Client], None]] = {
+    "verder": clients.carry_on,
+    "oefening": clients.carry_on,
+    "voortgang": journey.show_progress,
+    "checkindag": checkins.ask_day,
+    "stop": clients.stop,
+    "privacy": clients.show_privacy,
+    "afspraak": appointments.command,
+    "mijngegevens": data_rights.send_my_data,
+    "vergeetmij": data_rights.ask_forget,
+}
+
+
+def client_work(action: str) -> Work:
     """A command only a client has (/verder, /pauze, /stop, /privacy); others get a pointer."""
-    service = {
-        "verder": clients.carry_on,
-        "oefening": clients.carry_on,
-        "voortgang": journey.show_progress,
-        "checkindag": checkins.ask_day,
-        "stop": clients.stop,
-        "privacy": clients.show_privacy,
-        "afspraak": appointments.command,
-        "mijngegevens": data_rights.send_my_data,
-        "vergeetmij": data_rights.ask_forget,
-    }[action]
+    service = CLIENT_COMMANDS[action]
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Client):
+            service(unit, who)
+        elif action == "privacy" and who is None:
+            greeting.show_privacy(unit, person, organisation=rt.organisation_name)
+        else:
+            greeting.unknown_command(unit, person)
+
+    return work
+
+
+def _client_command(action: str) -> Handler:
+    work = client_work(action)
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-            if isinstance(who, Client):
-                service(unit, who)
-            elif action == "privacy" and who is None:
-                greeting.show_privacy(unit, person, organisation=rt.organisation_name)
-            else:
-                greeting.unknown_command(unit, person)
-
         await in_unit(update, context, work)
 
     handler.__name__ = f"client_{action}"
@@ -113,53 +124,81 @@ my_data = _client_command("mijngegevens")
 forget_me = _client_command("vergeetmij")
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/pauze, or /pauze 12-04, or /pauze vakantie."""
-    when = " ".join(context.args or [])
-
+def pause_work(when: str) -> Work:
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Client):
             clients.pause(unit, who, when)
         else:
             greeting.unknown_command(unit, person)
 
-    await in_unit(update, context, work)
+    return work
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pauze, or /pauze 12-04, or /pauze vakantie."""
+    await in_unit(update, context, pause_work(" ".join(context.args or [])))
+
+
+def professional_work(
+    action: Callable[[Unit, Professional], None], *, pin_first: bool = False
+) -> Work:
+    """A command only professionals have: to anyone else it is an unknown command. With
+    `pin_first` it shows client data, so it waits for the PIN where one is required."""
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if isinstance(who, Professional) and pin_first and pin.needed(unit, who):
+            pin.ask(unit, who)
+        elif isinstance(who, Professional):
+            action(unit, who)
+        else:
+            greeting.unknown_command(unit, person)
+
+    return work
 
 
 def _professionals_only(
     action: Callable[[Unit, Professional], None], *, pin_first: bool = False
 ) -> Handler:
-    """A command only professionals have: to anyone else it is an unknown command. With
-    `pin_first` it shows client data, so it waits for the PIN where one is required."""
+    work = professional_work(action, pin_first=pin_first)
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-            if isinstance(who, Professional) and pin_first and pin.needed(unit, who):
-                pin.ask(unit, who)
-            elif isinstance(who, Professional):
-                action(unit, who)
-            else:
-                greeting.unknown_command(unit, person)
-
         await in_unit(update, context, work)
 
     return handle
 
 
-new_invite = _professionals_only(invites.new_invite)  # /nieuw
-open_invites = _professionals_only(invites.list_invites)  # /uitnodigingen
-overview = _professionals_only(caseload.show, pin_first=True)  # /overzicht
-digest_settings = _professionals_only(digest_settings_service.show)  # /samenvatting
-leave = _professionals_only(colleagues.leave_menu)  # /afwezig
-back_from_leave = _professionals_only(colleagues.back)  # /terug
-consult_hours = _professionals_only(consult.command)  # /spreekuur
-set_pin = _professionals_only(pin.command)  # /pin
+PROFESSIONAL_COMMANDS: dict[str, tuple[Callable[[Unit, Professional], None], bool]] = {
+    "nieuw": (invites.new_invite, False),
+    "uitnodigingen": (invites.list_invites, False),
+    "overzicht": (caseload.show, True),
+    "samenvatting": (digest_settings_service.show, False),
+    "afwezig": (colleagues.leave_menu, False),
+    "terug": (colleagues.back, False),
+    "spreekuur": (consult.command, False),
+    "pin": (pin.command, False),
+    "groepen": (group_admin.list_groups, False),
+    "nieuwegroep": (groups.new_code, False),
+}
 
 
-async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/voorbereiding, or /voorbereiding Sanne."""
-    wanted = " ".join(context.args or [])
+def _pro(command: str) -> Handler:
+    action, pin_first = PROFESSIONAL_COMMANDS[command]
+    return _professionals_only(action, pin_first=pin_first)
 
+
+new_invite = _pro("nieuw")  # /nieuw
+open_invites = _pro("uitnodigingen")  # /uitnodigingen
+overview = _pro("overzicht")  # /overzicht
+digest_settings = _pro("samenvatting")  # /samenvatting
+leave = _pro("afwezig")  # /afwezig
+back_from_leave = _pro("terug")  # /terug
+consult_hours = _pro("spreekuur")  # /spreekuur
+set_pin = _pro("pin")  # /pin
+group_list = _pro("groepen")  # /groepen
+new_group = _pro("nieuwegroep")  # /nieuwegroep
+
+
+def prepare_work(wanted: str) -> Work:
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
         if isinstance(who, Professional) and pin.needed(unit, who):
             pin.ask(unit, who)
@@ -168,7 +207,29 @@ async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         else:
             greeting.unknown_command(unit, person)
 
-    await in_unit(update, context, work)
+    return work
+
+
+async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/voorbereiding, or /voorbereiding Sanne."""
+    await in_unit(update, context, prepare_work(" ".join(context.args or [])))
+
+
+def private_work(command: str, args: list[str]) -> Work | None:
+    """What a command does in the private chat, for the same command typed in a group (the
+    group hears only that a private message comes: bot/handlers/groups.py). None: a command
+    with nothing personal, or one we do not have."""
+    if command in CLIENT_COMMANDS:
+        return client_work(command)
+    if command in PROFESSIONAL_COMMANDS:
+        return professional_work(
+            *PROFESSIONAL_COMMANDS[command][:1], pin_first=PROFESSIONAL_COMMANDS[command][1]
+        )
+    if command == "pauze":
+        return pause_work(" ".join(args))
+    if command == "voorbereiding":
+        return prepare_work(" ".join(args))
+    return None
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,6 +23,7 @@ from services import (
     export,
     feedback,
     greeting,
+    group_admin,
     invites,
     journey,
     onboarding,
@@ -107,4 +108,5 @@ PRO_ACTIONS = {
     "tr": colleagues.transfer_pressed,
     "ex": export.route,
     "ta": tailoring.route,
+    "gr": group_admin.route,
 }

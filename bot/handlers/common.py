@@ -45,9 +45,9 @@ def in_private_chat(update: Update) -> bool:
 async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work) -> None:
     """Run `work` for a private-chat update in one unit of work (skipped if already handled).
 
-    Groups come with their own handlers (peer groups); here they only get marked as handled,
-    except that a client's crisis message in a group is answered in their private chat and
-    alerts their professional (nothing goes to the group).
+    Groups have their own handlers (bot/handlers/groups.py); an update from a group that
+    reaches here is only marked as handled, except that a client's crisis message is answered
+    in their private chat and alerts their professional (nothing goes to the group).
     """
     rt = runtime(context)
     person = person_of(update, rt)
@@ -55,7 +55,7 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
         if unit is None or person is None:
             return
         if not in_private_chat(update):
-            _crisis_in_group(unit, update, person)
+            crisis_in_group(unit, update, person)
             return
         who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
         if not _plain_text(update):  # a command or a button: whatever was asked is dropped
@@ -72,7 +72,7 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
             onboarding.ask_renewal(unit, who)
 
 
-def _crisis_in_group(unit: Unit, update: Update, person: Person) -> None:
+def crisis_in_group(unit: Unit, update: Update, person: Person) -> None:
     message = update.message
     text = (message.text or message.caption or "") if message is not None else ""
     if not text or not unit.content.safety.matches(text):

@@ -79,7 +79,7 @@ async def send_to_group(world: World, chat_id: int) -> None:
         key="row:group",
         chat_id=chat_id,
         recipient_kind="group",
-        kind="prompt",
+        kind="group_prompt",
         payload=Outgoing("Hoi allemaal").payload,
         personal=False,
     )

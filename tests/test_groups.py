@@ -1,0 +1,371 @@
+"""Peer groups, offline: linking with a code, leaving a group nobody linked, unlinking, the
+welcome, commands that answer privately, meetings with their count and reminders, the weekly
+posts in the day, poll totals in the digest, and what Telegram tells about the group."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import runtime_of
+from services.group_meetings import day_reminder_at, parse
+from services.group_policy import GroupPolicy
+from storage.db import session_scope
+from storage.models import (
+    GroupLinkCode,
+    GroupMeeting,
+    GroupPoll,
+    GroupRsvp,
+    GroupStatus,
+    Invite,
+    OutboxMessage,
+    PeerGroup,
+)
+from tests.offline import (
+    group_chat,
+    make_group_update,
+    make_member_update,
+    make_poll_update,
+    user,
+)
+from tests.story import PRO, Story, bind_mirjam, texts
+
+SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+GROUP = group_chat(-4000000001, "Mantelzorg Noord")
+ANJA = user(8001, "Anja")
+BERT = user(8002, "Bert")
+KEES = user(8003, "Kees")
+
+
+async def code_for(story: Story) -> str:
+    [made] = texts(await story.say(PRO, "/nieuwegroep"), chat=5001)
+    return made.split("<code>")[1].split("</code>")[0]
+
+
+async def linked(story: Story) -> list[Any]:
+    """Mirjam made a code, added the bot to the group and linked it."""
+    await bind_mirjam(story)
+    code = await code_for(story)
+    await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    return await story.say_in(GROUP, PRO, f"/koppel {code}")
+
+
+def group_texts(calls: list[Any]) -> list[str]:
+    return texts(calls, chat=GROUP["id"])
+
+
+def one(story: Story, model: Any) -> Any:
+    with session_scope(runtime_of(story.app).engine) as session:
+        return session.execute(select(model)).scalars().first()
+
+
+def rows(story: Story, model: Any) -> int:
+    with session_scope(runtime_of(story.app).engine) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@SQLITE
+async def test_a_professional_links_a_group_with_a_one_time_code(story: Story) -> None:
+    await bind_mirjam(story)
+    code = await code_for(story)
+    added = await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    [hello] = group_texts(added)
+    assert "nog niet gekoppeld" in hello and "60 minuten" in hello
+    # Someone else typing Mirjam's code gets nowhere, and is not told whose it is.
+    [refused] = group_texts(await story.say_in(GROUP, ANJA, f"/koppel {code}"))
+    assert "werkt niet" in refused and "Mirjam" not in refused
+    calls = await story.say_in(GROUP, PRO, f"/koppel {code.lower()}")  # typed in lower case
+    [done] = group_texts(calls)
+    assert "hoor nu bij deze groep" in done
+    [told] = texts(calls, chat=5001)
+    assert "Mantelzorg Noord" in told and "gekoppeld" in told
+    # The welcome's button is the group's carer link: a deep link, not used up by one.
+    linked_message = next(c for c in calls if c.params.get("chat_id") == GROUP["id"])
+    markup = linked_message.params["reply_markup"]
+    assert "t.me/duwtje_test_bot?start=" in markup["inline_keyboard"][0][0]["url"]
+    group = one(story, PeerGroup)
+    assert (group.status, group.professional_id, group.leave_at) == (GroupStatus.ACTIVE, 1, None)
+    assert rows(story, GroupLinkCode) == 0  # used: gone
+    # The code was one-time: a second group cannot be linked with it.
+    other = group_chat(-4000000002, "Andere groep")
+    await story.send(make_member_update(other, PRO, "left", "member"))
+    assert (
+        "werkt niet"
+        in texts(await story.say_in(other, PRO, f"/koppel {code}"), chat=other["id"])[0]
+    )
+
+
+@SQLITE
+async def test_an_expired_code_does_not_link(story: Story) -> None:
+    await bind_mirjam(story)
+    code = await code_for(story)
+    story.clock.advance(timedelta(minutes=31))
+    await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    [refused] = group_texts(await story.say_in(GROUP, PRO, f"/koppel {code}"))
+    assert "verlopen" in refused
+    assert one(story, PeerGroup).status == GroupStatus.PENDING
+
+
+@SQLITE
+async def test_a_group_nobody_links_is_left_politely_after_the_set_time(story: Story) -> None:
+    await story.send(make_member_update(GROUP, ANJA, "left", "member"))
+    assert [c.method for c in await story.tick() if c.method == "leaveChat"] == []
+    story.clock.advance(timedelta(minutes=61))
+    calls = await story.tick()
+    [bye] = group_texts(calls)
+    assert "Niemand heeft mij" in bye
+    assert [c.params["chat_id"] for c in calls if c.method == "leaveChat"] == [GROUP["id"]]
+    assert rows(story, PeerGroup) == 0
+    assert await story.tick() == []  # once
+
+
+@SQLITE
+async def test_unlinking_leaves_the_group_and_deletes_what_was_stored(story: Story) -> None:
+    await linked(story)
+    await story.say(PRO, "/groepen")
+    await story.press(PRO, f"gr:m:{one(story, PeerGroup).id}")
+    await story.say(PRO, "12-03 19:30 https://meet.jit.si/noord elke week")
+    assert rows(story, GroupMeeting) == 1 and rows(story, Invite) == 2  # Mirjam's own + carer link
+    [not_yours] = group_texts(await story.say_in(GROUP, ANJA, "/ontkoppel"))
+    assert "alleen de begeleider" in not_yours
+    calls = await story.say_in(GROUP, PRO, "/ontkoppel")
+    assert "ontkoppeld" in group_texts(calls)[0]
+    assert [c.params["chat_id"] for c in calls if c.method == "leaveChat"] == [GROUP["id"]]
+    assert (rows(story, PeerGroup), rows(story, GroupMeeting), rows(story, Invite)) == (0, 0, 1)
+    assert "ontkoppeld" in texts(calls, chat=5001)[0]
+    assert await story.tick() == []  # nothing queued for the group goes out afterwards
+
+
+@SQLITE
+async def test_new_members_get_one_welcome_and_at_night_in_the_morning(story: Story) -> None:
+    await linked(story)
+    calls = await story.send(make_group_update(GROUP, ANJA, new_chat_members=[ANJA]))
+    [welcome] = group_texts(calls)
+    assert "Welkom in de groep" in welcome and "Anja" not in welcome
+    assert "blijft in de groep" in welcome and "alleen berichten die met /" in welcome
+    # Several joining within ten minutes: still one welcome.
+    assert (
+        group_texts(await story.send(make_group_update(GROUP, BERT, new_chat_members=[BERT]))) == []
+    )
+    # At night (23:30 in Amsterdam) a welcome waits for the morning.
+    story.clock.set(datetime(2026, 3, 2, 22, 30, tzinfo=UTC))
+    assert (
+        group_texts(await story.send(make_group_update(GROUP, KEES, new_chat_members=[KEES]))) == []
+    )
+    with session_scope(runtime_of(story.app).engine) as session:
+        due = (
+            session.execute(
+                select(OutboxMessage.due_at)
+                .where(OutboxMessage.kind == "group_welcome")
+                .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+            )
+            .scalars()
+            .first()
+        )
+    assert due is not None and due.astimezone(ZONE).time() == time(9, 0)
+
+
+@SQLITE
+async def test_commands_that_show_personal_data_answer_in_private(story: Story) -> None:
+    await linked(story)
+    calls = await story.say_in(GROUP, PRO, "/overzicht")
+    assert group_texts(calls) == ["Ik stuur je een privébericht. 🙂"]
+    assert texts(calls, chat=5001), "the overview came in her private chat"
+    # Someone the bot cannot write to is told how to start a private chat; nothing else.
+    calls = await story.say_in(GROUP, ANJA, "/mijngegevens")
+    [how] = group_texts(calls)
+    assert "privégesprek" in how and [c for c in calls if c.params.get("chat_id") == 8001] == []
+
+
+def test_a_meeting_line_is_read_with_its_link_and_repeat() -> None:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert parse("12-03 19:30 https://meet.jit.si/noord elke week", now=now, zone=ZONE) == (
+        datetime(2026, 3, 12, 18, 30, tzinfo=UTC),
+        "https://meet.jit.si/noord",
+        7,
+    )
+    assert parse("om de week 12-03 19:30 https://x.nl/a.", now=now, zone=ZONE) == (
+        datetime(2026, 3, 12, 18, 30, tzinfo=UTC),
+        "https://x.nl/a",
+        14,
+    )
+    assert parse("12-03 19:30", now=now, zone=ZONE) is None  # no link
+    assert parse("01-03 19:30 https://x.nl", now=now, zone=ZONE) is None  # in the past
+
+
+@pytest.mark.parametrize(
+    ("starts_local", "reminder_local"),
+    [
+        (
+            datetime(2026, 3, 12, 19, 30, tzinfo=ZONE),
+            datetime(2026, 3, 11, 19, 30, tzinfo=ZONE),
+        ),  # the same time
+        (
+            datetime(2026, 3, 12, 8, 0, tzinfo=ZONE),
+            datetime(2026, 3, 11, 9, 0, tzinfo=ZONE),
+        ),  # not before the day starts
+        (
+            datetime(2026, 3, 12, 21, 30, tzinfo=ZONE),
+            datetime(2026, 3, 11, 20, 0, tzinfo=ZONE),
+        ),  # not after it ends
+        (
+            datetime(2026, 3, 30, 19, 30, tzinfo=ZONE),
+            datetime(2026, 3, 29, 19, 30, tzinfo=ZONE),
+        ),  # summer time began
+    ],
+)
+def test_the_day_before_reminder_falls_in_the_day(
+    starts_local: datetime, reminder_local: datetime
+) -> None:
+    policy = GroupPolicy()
+    meeting = GroupMeeting(
+        group_id=1,
+        starts_at=starts_local.astimezone(UTC),
+        link="https://x.nl",
+        announce_at=datetime(2026, 3, 1, tzinfo=UTC),
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    found = day_reminder_at(meeting, policy.day_start, policy.day_end, ZONE)
+    assert found == reminder_local
+
+
+@SQLITE
+async def test_a_recurring_meeting_is_announced_reminded_counted_and_asked_about(
+    story: Story,
+) -> None:
+    await linked(story)
+    group_id = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:m:{group_id}")
+    [planned] = texts(await story.say(PRO, "05-03 19:30 https://meet.jit.si/noord elke week"))
+    assert "donderdag 05-03 om 19:30" in planned and "elke week" in planned
+    [announced] = [c for c in await story.tick() if c.params.get("chat_id") == GROUP["id"]]
+    assert "Nieuwe bijeenkomst" in announced.params["text"]
+    assert "Nog niemand" in announced.params["text"]
+    buttons = dict(story.buttons(announced))
+    yes, no = buttons["Ik kom"], buttons["Ik kom niet"]
+    for who in (ANJA, BERT, KEES):
+        calls = await story.press(who, yes, message_id=99, chat=GROUP)
+    [edited] = texts(calls, "editMessageText")
+    assert "3 mensen komen" in edited
+    await story.press(ANJA, yes, message_id=99, chat=GROUP)  # twice: counted once
+    calls = await story.press(BERT, no, message_id=99, chat=GROUP)  # changed her mind
+    assert "2 mensen komen" in texts(calls, "editMessageText")[0]
+    await story.send(make_group_update(GROUP, KEES, left_chat_member=KEES))
+    meeting = one(story, GroupMeeting)
+    assert (meeting.coming, meeting.not_coming) == (1, 1)
+    # Wednesday 19:30: the day before; Thursday 18:30: an hour before.
+    story.clock.set(datetime(2026, 3, 4, 18, 31, tzinfo=UTC))
+    assert "Morgen" in group_texts(await story.tick())[0]
+    story.clock.set(datetime(2026, 3, 5, 17, 31, tzinfo=UTC))
+    assert "Over een uur" in group_texts(await story.tick())[0]
+    assert group_texts(await story.tick()) == []  # each reminder once
+    # 21:00 it is over: the answers go, the counts stay; the poll waits for the morning.
+    story.clock.set(datetime(2026, 3, 5, 20, 1, tzinfo=UTC))
+    calls = await story.tick()
+    assert [c.method for c in calls if c.params.get("chat_id") == GROUP["id"]] == []
+    assert rows(story, GroupRsvp) == 0
+    story.clock.set(datetime(2026, 3, 6, 8, 1, tzinfo=UTC))
+    calls = await story.tick()
+    [poll] = [c for c in calls if c.method == "sendPoll"]
+    assert poll.params["question"] == "Hoe was de bijeenkomst?" and poll.params["is_anonymous"]
+    with session_scope(runtime_of(story.app).engine) as session:
+        meetings = session.execute(select(GroupMeeting).order_by(GroupMeeting.id)).scalars().all()  # type: ignore[arg-type]
+        assert [m.status for m in meetings] == ["held", "planned"]
+        assert meetings[1].starts_at == datetime(2026, 3, 12, 18, 30, tzinfo=UTC)
+    # The next one is announced the day after at the posting time (10:00).
+    story.clock.set(datetime(2026, 3, 6, 9, 1, tzinfo=UTC))
+    assert "Nieuwe bijeenkomst" in group_texts(await story.tick())[0]
+
+
+@SQLITE
+async def test_posts_come_in_the_day_one_a_day_and_varied(story: Story) -> None:
+    await linked(story)
+    group_id = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:p:{group_id}")
+    await story.press(PRO, f"gr:pd:{group_id}:1")  # the question on Tuesdays
+    await story.press(PRO, f"gr:ed:{group_id}:7")  # encouragement every 7 days (from Tuesday)
+    await story.press(PRO, f"gr:wd:{group_id}:1")  # the poll on Tuesdays too
+    posts: list[str] = []
+    for day in range(3, 25):
+        story.clock.set(datetime(2026, 3, day, 9, 5, tzinfo=UTC))  # 10:05 in Amsterdam
+        calls = await story.tick()
+        in_group = [
+            c
+            for c in calls
+            if c.params.get("chat_id") == GROUP["id"] and c.method in ("sendMessage", "sendPoll")
+        ]
+        assert len(in_group) <= 1, f"one post a day ({day} March)"
+        posts += [c.params.get("text") or c.params.get("question") for c in in_group]
+    assert posts.count("Hoe zwaar was je week?") == 4  # every Tuesday: 3, 10, 17, 24 March
+    prompts = [p for p in posts if "Vraag van de week" in p]
+    assert len(prompts) >= 2 and len(set(prompts)) == len(prompts)  # never the same text
+    # At night nothing goes: a post due at 23:00 waits for the morning.
+    group = one(story, PeerGroup)
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.get_one(PeerGroup, group.id).next_prompt_at = datetime(
+            2026, 3, 30, 22, 0, tzinfo=UTC
+        )
+    story.clock.set(datetime(2026, 3, 30, 22, 1, tzinfo=UTC))
+    assert group_texts(await story.tick()) == []
+    assert one(story, PeerGroup).next_prompt_at.astimezone(ZONE).time() == time(9, 0)
+
+
+@SQLITE
+async def test_poll_totals_reach_the_digest_and_nothing_else_of_the_vote(story: Story) -> None:
+    await linked(story)
+    group_id = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:wd:{group_id}:1")
+    story.clock.set(datetime(2026, 3, 3, 9, 5, tzinfo=UTC))
+    [sent] = [c for c in await story.tick() if c.method == "sendPoll"]
+    options = [o if isinstance(o, str) else o["text"] for o in sent.params["options"]]
+    assert options == ["Licht", "Het ging wel", "Zwaar", "Heel zwaar"]
+    [poll_id] = story.request.polls
+    await story.send(make_poll_update(story.request.vote(poll_id, [1, 3, 2, 0])))
+    assert one(story, GroupPoll).voters == 6
+    # Thursday 10:10, 48 hours on: the poll ends, and the digest due since 08:30 has it.
+    story.clock.set(datetime(2026, 3, 5, 9, 10, tzinfo=UTC))
+    calls = await story.tick()
+    assert [c.method for c in calls if c.method == "stopPoll"] == ["stopPoll"]
+    [digest] = [t for t in texts(calls, chat=5001) if "Je groepen" in t]
+    assert "Mantelzorg Noord" in digest
+    assert (
+        "Hoe zwaar was je week? (6 stemmen): Licht 1, Het ging wel 3, Zwaar 2, Heel zwaar 0"
+        in digest
+    )
+
+
+@SQLITE
+async def test_a_migrated_group_keeps_its_link_and_its_waiting_messages(story: Story) -> None:
+    await linked(story)
+    new = group_chat(-1002000000001, "Mantelzorg Noord")
+    await story.send(make_group_update(GROUP, PRO, migrate_to_chat_id=new["id"]))
+    await story.send(make_group_update(new, PRO, migrate_from_chat_id=GROUP["id"]))
+    assert one(story, PeerGroup).chat_id == new["id"]
+    calls = await story.send(make_group_update(new, ANJA, new_chat_members=[ANJA]))
+    assert "Welkom" in texts(calls, chat=new["id"])[0]
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("new", "rights", "reason"),
+    [("kicked", {}, "uit de groep gehaald"), ("restricted", {}, "geen berichten meer sturen")],
+)
+async def test_a_removed_or_muted_bot_marks_the_group_inactive_and_tells_once(
+    story: Story, new: str, rights: dict[str, bool], reason: str
+) -> None:
+    await linked(story)
+    await story.send(make_member_update(GROUP, ANJA, "member", new, **rights))
+    assert one(story, PeerGroup).status == GroupStatus.INACTIVE
+    [told] = texts(await story.tick(), chat=5001)
+    assert reason in told and "Mantelzorg Noord" in told
+    assert texts(await story.tick(), chat=5001) == []
+    # Back (with the right to send): active again, and she hears it.
+    calls = await story.send(make_member_update(GROUP, PRO, new, "member"))
+    assert one(story, PeerGroup).status == GroupStatus.ACTIVE
+    assert "weer in de groep" in texts(calls, chat=5001)[0]
