@@ -145,3 +145,22 @@ async def offline_app(
     async with application:
         yield application
     runtime_of(application).engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def nothing_personal_in_groups(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Issue 11's promise, across the whole suite: every sandbox a test starts is read as it
+    stops, and no bot message in a group there may name anyone (tests/group_privacy.py)."""
+    from bot.sandbox import SandboxThread
+    from tests.group_privacy import personal_in_groups
+
+    found: list[str] = []
+    original = SandboxThread.__exit__
+
+    def checked(self: SandboxThread, *exc: object) -> None:
+        found.extend(personal_in_groups(self.world))
+        original(self, *exc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxThread, "__exit__", checked)
+    yield found
+    assert found == [], f"personal data was posted in a group: {found}"
