@@ -121,7 +121,7 @@ def gather(
         return found
 
     def when(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%d-%m %H:%M")
+        return when_local(moment, zone)
 
     active = [
         {

@@ -12,7 +12,7 @@ from services.callbacks import Callback, pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
-from storage.models import GroupMeeting, GroupStatus, PeerGroup, Professional
+from storage.models import GroupMeeting, GroupMeetingStatus, GroupStatus, PeerGroup, Professional
 
 
 def list_groups(unit: Unit, professional: Professional) -> None:
@@ -217,7 +217,7 @@ def _cancel_meeting(
     meeting_id = callback.int_part(1)
     meeting = unit.session.get(GroupMeeting, meeting_id) if meeting_id is not None else None
     group = _own(unit, professional, meeting.group_id) if meeting is not None else None
-    if meeting is None or group is None or meeting.status != "planned":
+    if meeting is None or group is None or meeting.status != GroupMeetingStatus.PLANNED:
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
     unit.answer_callback(unit.label("groups.cancelled", professional.language))

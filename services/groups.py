@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, update
@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 # Letters and digits nobody mixes up when typing them over (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-GROUP_INVITE_YEARS = 10
-DEFAULT_ZONE = "Europe/Amsterdam"  # a group's carer link holds as long as the group is linked
+# A group's carer link holds as long as the group is linked (it goes with the group).
+GROUP_LINK_VALID = timedelta(days=3653)
+DEFAULT_ZONE = "Europe/Amsterdam"  # a group nobody linked has no organisation yet
 
 
 def group_of(unit: Unit, chat_id: int) -> PeerGroup | None:
@@ -272,7 +273,7 @@ def _make_join_link(unit: Unit, group: PeerGroup, professional: Professional) ->
         professional_id=professional.id,
         line_key=line,
         group_id=group.id,
-        valid_for=unit.now.replace(year=unit.now.year + GROUP_INVITE_YEARS) - unit.now,
+        valid_for=GROUP_LINK_VALID,
     )
     group.join_token_enc = unit.cipher.encrypt(token)
 

@@ -222,9 +222,8 @@ def private_work(command: str, args: list[str]) -> Work | None:
     if command in CLIENT_COMMANDS:
         return client_work(command)
     if command in PROFESSIONAL_COMMANDS:
-        return professional_work(
-            *PROFESSIONAL_COMMANDS[command][:1], pin_first=PROFESSIONAL_COMMANDS[command][1]
-        )
+        action, pin_first = PROFESSIONAL_COMMANDS[command]
+        return professional_work(action, pin_first=pin_first)
     if command == "pauze":
         return pause_work(" ".join(args))
     if command == "voorbereiding":
