@@ -472,6 +472,7 @@ class Sender:
                         recipient_kind=row.recipient_kind,
                         recipient_id=row.recipient_id,
                         now=now,
+                        detail=verdict.reason,
                     )
 
         await self._write(write)

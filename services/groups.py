@@ -375,6 +375,9 @@ def went_inactive(unit: Unit, group: PeerGroup, *, reason: str) -> None:
         group.inactive_since = unit.now
         group.inactive_reason = reason
         group.inactive_told_at = None
+    elif group.inactive_told_at is None:
+        # A refused send marked it first; Telegram's own update knows better why.
+        group.inactive_reason = reason
     _drop_waiting(unit, group)
 
 

@@ -14,14 +14,20 @@ from storage.models import Client, GroupStatus, PeerGroup, Professional, Recipie
 
 
 def recipient_gone(
-    *, session: Session, recipient_kind: str, recipient_id: int | None, now: datetime
+    *,
+    session: Session,
+    recipient_kind: str,
+    recipient_id: int | None,
+    now: datetime,
+    detail: str = "",
 ) -> None:
     """Mark them unreachable: no more nudges or sends until they press Start again; whatever
-    was still waiting for them is dropped (each would only earn another 403)."""
+    was still waiting for them is dropped (each would only earn another 403). `detail` is
+    Telegram's description, which tells a group's removal from its rights taken away."""
     if recipient_id is None:
         return
     if recipient_kind == RecipientKind.GROUP:
-        _group_gone(session=session, group_id=recipient_id, now=now)
+        _group_gone(session=session, group_id=recipient_id, now=now, reason=group_reason(detail))
         return
     model: type[Client] | type[Professional]
     if recipient_kind == RecipientKind.CLIENT:
@@ -44,7 +50,18 @@ def recipient_gone(
     )
 
 
-def _group_gone(*, session: Session, group_id: int, now: datetime) -> None:
+def group_reason(detail: str) -> str:
+    """Why a group refuses us, in the words the professional is told (group_inactive): a send
+    can fail before Telegram's my_chat_member update arrives, and both must say the same."""
+    lowered = detail.lower()
+    if "kicked" in lowered or "not a member" in lowered:
+        return "removed"
+    if "rights" in lowered or "not enough" in lowered:
+        return "rights"
+    return "gone"
+
+
+def _group_gone(*, session: Session, group_id: int, now: datetime, reason: str) -> None:
     """Telegram refuses the group's messages (the bot removed, or without the right to send):
     it goes inactive, and the sweep tells its professional (services/groups.py)."""
     outbox.cancel_pending(
@@ -57,7 +74,7 @@ def _group_gone(*, session: Session, group_id: int, now: datetime) -> None:
     session.execute(
         update(PeerGroup)
         .where(col(PeerGroup.id) == group_id, col(PeerGroup.status) == GroupStatus.ACTIVE)
-        .values(status=GroupStatus.INACTIVE, inactive_since=now, inactive_reason="gone")
+        .values(status=GroupStatus.INACTIVE, inactive_since=now, inactive_reason=reason)
     )
 
 

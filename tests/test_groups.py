@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.app import runtime_of
 from services.group_meetings import day_reminder_at, parse
 from services.group_policy import GroupPolicy
+from services.reachability import recipient_gone
 from storage.db import session_scope
 from storage.models import (
     GroupLinkCode,
@@ -24,6 +25,7 @@ from storage.models import (
     Invite,
     OutboxMessage,
     PeerGroup,
+    RecipientKind,
 )
 from tests.offline import (
     group_chat,
@@ -369,3 +371,49 @@ async def test_a_removed_or_muted_bot_marks_the_group_inactive_and_tells_once(
     calls = await story.send(make_member_update(GROUP, PRO, new, "member"))
     assert one(story, PeerGroup).status == GroupStatus.ACTIVE
     assert "weer in de groep" in texts(calls, chat=5001)[0]
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("detail", "reason"),
+    [
+        ("Forbidden: bot was kicked from the supergroup chat", "uit de groep gehaald"),
+        ("BadRequest: not enough rights to send text messages to the chat", "geen berichten"),
+        ("BadRequest: chat not found", "Telegram weigert"),
+    ],
+)
+async def test_a_refused_send_tells_why_as_the_update_would(
+    story: Story, detail: str, reason: str
+) -> None:
+    """A send can be refused before Telegram's my_chat_member update arrives: the professional
+    hears the same reason either way."""
+    await linked(story)
+    group = one(story, PeerGroup)
+    with session_scope(runtime_of(story.app).engine) as session:
+        recipient_gone(
+            session=session,
+            recipient_kind=RecipientKind.GROUP,
+            recipient_id=group.id,
+            now=story.clock.now(),
+            detail=detail,
+        )
+    assert one(story, PeerGroup).status == GroupStatus.INACTIVE
+    [told] = texts(await story.tick(), chat=5001)
+    assert reason in told
+
+
+@SQLITE
+async def test_the_update_after_a_refused_send_names_the_reason(story: Story) -> None:
+    await linked(story)
+    group = one(story, PeerGroup)
+    with session_scope(runtime_of(story.app).engine) as session:
+        recipient_gone(
+            session=session,
+            recipient_kind=RecipientKind.GROUP,
+            recipient_id=group.id,
+            now=story.clock.now(),
+            detail="Forbidden: something new",
+        )
+    await story.send(make_member_update(GROUP, ANJA, "member", "kicked"))
+    [told] = texts(await story.tick(), chat=5001)
+    assert "uit de groep gehaald" in told
