@@ -191,7 +191,9 @@ def professional_revoke(
     professional: Annotated[int, typer.Argument(help="The professional's id (see list).")],
     transfer_to: Annotated[
         int | None,
-        typer.Option("--transfer-to", help="Who takes over their clients (needed if any)."),
+        typer.Option(
+            "--transfer-to", help="Who takes over their clients and peer groups (needed if any)."
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -199,11 +201,16 @@ def professional_revoke(
     from services.admin import revoke_professional
 
     with _admin_session(config) as session:
-        revoked, moved = revoke_professional(
+        revoked = revoke_professional(
             session=session, professional_id=professional, transfer_to=transfer_to, now=_now()
         )
-        name = revoked.name
-    moved_text = f"; {moved} client(s) moved to professional {transfer_to}" if moved else ""
+        name = revoked.professional.name
+    moved = [
+        f"{count} {what} moved to professional {transfer_to}"
+        for count, what in ((revoked.clients, "client(s)"), (revoked.groups, "peer group(s)"))
+        if count
+    ]
+    moved_text = "".join(f"; {part}" for part in moved)
     out.print(f"{name} can do nothing in Duwtje any more{moved_text}.", markup=False)
 
 

@@ -16,8 +16,10 @@ from storage.invites import create_invite
 from storage.models import (
     AuditEntry,
     Client,
+    GroupLinkCode,
     Invite,
     Organisation,
+    PeerGroup,
     Professional,
     RecipientKind,
     Role,
@@ -229,13 +231,21 @@ def reset_pin(*, session: Session, professional_id: int, now: datetime) -> str:
     return professional.name
 
 
+@dataclass(frozen=True)
+class Revoked:
+    professional: Professional
+    clients: int  # moved to the successor
+    groups: int  # peer groups moved to the successor
+
+
 def revoke_professional(
     *, session: Session, professional_id: int, transfer_to: int | None, now: datetime
-) -> tuple[Professional, int]:
+) -> Revoked:
     """Take a professional's access away, at once: they are a stranger to the bot from the next
-    message on, their open invites stop working and nothing more is sent to them. Their clients
-    move to `transfer_to` (needed when they have any: a client's questions and alerts must
-    always reach someone). Returns (the professional, how many clients moved)."""
+    message on, their open invites and group codes stop working and nothing more is sent to
+    them. Their clients and peer groups move to `transfer_to` (needed when they have any: a
+    client's questions and alerts must always reach someone, and a group keeps its meetings,
+    so it needs someone who runs it)."""
     professional = session.get(Professional, professional_id)
     if professional is None:
         raise AdminError(f"no professional {professional_id} (see `duwtje professional list`)")
@@ -243,6 +253,9 @@ def revoke_professional(
         raise AdminError(f"{professional.name} ({professional_id}) is revoked already")
     caseload = list(
         session.exec(select(Client).where(Client.professional_id == professional_id)).all()
+    )
+    groups = list(
+        session.exec(select(PeerGroup).where(PeerGroup.professional_id == professional_id)).all()
     )
     successor = None
     if transfer_to is not None:
@@ -257,10 +270,10 @@ def revoke_professional(
                 f"--transfer-to {transfer_to}: not another active professional of the same "
                 "organisation (see `duwtje professional list`)"
             )
-    elif caseload:
+    elif caseload or groups:
         raise AdminError(
-            f"{professional.name} has {len(caseload)} client(s); give --transfer-to ID so their "
-            "questions and alerts keep reaching someone"
+            f"{professional.name} has {len(caseload)} client(s) and {len(groups)} peer group(s); "
+            "give --transfer-to ID so questions, alerts and groups keep reaching someone"
         )
     professional.revoked_at = now
     for invite in session.exec(
@@ -270,7 +283,18 @@ def revoke_professional(
             Invite.revoked_at == None,  # noqa: E711
         )
     ):
-        invite.revoked_at = now
+        if invite.group_id is not None and successor is not None:
+            invite.professional_id = successor.id  # the group's carer link keeps working
+        else:
+            invite.revoked_at = now
+    for code in session.exec(
+        select(GroupLinkCode).where(GroupLinkCode.professional_id == professional_id)
+    ):
+        session.delete(code)
+    for group in groups:
+        assert successor is not None
+        group.professional_id = successor.id
+        _transferred(session, "group", group.id, professional_id, successor.id, now)
     cancel_pending(
         session=session,
         recipient_kind=RecipientKind.PROFESSIONAL,
@@ -283,16 +307,7 @@ def revoke_professional(
         client.professional_id = successor.id or 0
         # Questions must still be answered, meetings and appointments still kept by someone.
         move_open_work(session, client.id or 0, successor.id or 0)
-        session.add(
-            AuditEntry(
-                at=now,
-                actor_kind="administrator",
-                action="transferred_client",
-                subject_kind="client",
-                subject_id=client.id,
-                detail=f"from professional {professional_id} to {successor.id}",
-            )
-        )
+        _transferred(session, "client", client.id, professional_id, successor.id, now)
     session.add(
         AuditEntry(
             at=now,
@@ -302,4 +317,24 @@ def revoke_professional(
             subject_id=professional_id,
         )
     )
-    return professional, len(caseload)
+    return Revoked(professional, clients=len(caseload), groups=len(groups))
+
+
+def _transferred(
+    session: Session,
+    kind: str,
+    subject_id: int | None,
+    from_id: int,
+    to_id: int | None,
+    now: datetime,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_kind="administrator",
+            action=f"transferred_{kind}",
+            subject_kind=kind,
+            subject_id=subject_id,
+            detail=f"from professional {from_id} to {to_id}",
+        )
+    )

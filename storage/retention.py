@@ -4,7 +4,7 @@
   organisation's `retention_days` after their line ended: every traject finished or stopped
   (the latest end counts), or, for someone who said /stop and never came back, their last
   activity. Their name and consent stay until they are erased or the professional removes them.
-- Invites go once they expired (used or not).
+- Invites go once they expired (used or not), and so do a group's unused link codes.
 - Outbox rows go 90 days after they were made once they are final (their texts were wiped at 30).
 - The audit trail is kept 5 years.
 
@@ -24,6 +24,7 @@ from storage.models import (
     AuditEntry,
     Client,
     ClientStatus,
+    GroupLinkCode,
     Invite,
     Organisation,
     OutboxMessage,
@@ -44,6 +45,7 @@ _traject = Traject.__table__  # type: ignore[attr-defined]
 _reply = Reply.__table__  # type: ignore[attr-defined]
 _question = Question.__table__  # type: ignore[attr-defined]
 _invite = Invite.__table__  # type: ignore[attr-defined]
+_group_code = GroupLinkCode.__table__  # type: ignore[attr-defined]
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
 _audit = AuditEntry.__table__  # type: ignore[attr-defined]
 _FINAL = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
@@ -109,6 +111,7 @@ def apply(connection: Connection, *, now: datetime, dry_run: bool) -> dict[str, 
         "answers": (_reply, _reply.c.client_id.in_(clients)),
         "questions": (_question, _question.c.client_id.in_(clients)),
         "invites": (_invite, _invite.c.expires_at < now),
+        "group_codes": (_group_code, _group_code.c.expires_at < now),
         "messages": (
             _outbox,
             _outbox.c.status.in_(_FINAL)
@@ -123,7 +126,7 @@ def apply(connection: Connection, *, now: datetime, dry_run: bool) -> dict[str, 
     counts["clients"] = len(clients)
     if not dry_run:
         # Questions first: they point at the answers (the cascade would take them anyway).
-        for name in ("questions", "answers", "invites", "messages", "audit_entries"):
+        for name in ("questions", "answers", "invites", "group_codes", "messages", "audit_entries"):
             table, where = targets[name]
             connection.execute(delete(table).where(where))
     return counts

@@ -177,7 +177,7 @@ def test_professionals_are_listed_and_revoked_with_their_clients_moved(config: P
     code, out, _ = run(config, "professional", "list", "--json")
     assert {row["name"]: row["on_duty"] for row in json.loads(out)}["Daan"] is True
     code, _, err = run(config, "professional", "revoke", str(mirjam))
-    assert code == 1 and "has 1 client(s); give --transfer-to ID" in err
+    assert code == 1 and "has 1 client(s) and 0 peer group(s); give --transfer-to ID" in err
     code, _, err = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(mirjam))
     assert code == 1 and "not another active professional" in err
     code, out, _ = run(config, "professional", "revoke", str(mirjam), "--transfer-to", str(daan))

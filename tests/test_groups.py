@@ -9,12 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import runtime_of
+from services.admin import AdminError, revoke_professional
 from services.group_meetings import day_reminder_at, parse
 from services.group_policy import GroupPolicy
 from services.reachability import recipient_gone
+from storage import retention
 from storage.db import session_scope
 from storage.models import (
     GroupLinkCode,
@@ -25,8 +27,10 @@ from storage.models import (
     Invite,
     OutboxMessage,
     PeerGroup,
+    Professional,
     RecipientKind,
 )
+from tests.factories import make_professional
 from tests.offline import (
     group_chat,
     make_group_update,
@@ -112,6 +116,12 @@ async def test_an_expired_code_does_not_link(story: Story) -> None:
     [refused] = group_texts(await story.say_in(GROUP, PRO, f"/koppel {code}"))
     assert "verlopen" in refused
     assert one(story, PeerGroup).status == GroupStatus.PENDING
+    # Housekeeping deletes the expired code (the dry run only counts it).
+    with session_scope(runtime_of(story.app).engine) as session:
+        dry = retention.apply(session.connection(), now=story.clock.now(), dry_run=True)
+        assert dry["group_codes"] == 1
+        retention.apply(session.connection(), now=story.clock.now(), dry_run=False)
+    assert rows(story, GroupLinkCode) == 0
 
 
 @SQLITE
@@ -417,3 +427,96 @@ async def test_the_update_after_a_refused_send_names_the_reason(story: Story) ->
     await story.send(make_member_update(GROUP, ANJA, "member", "kicked"))
     [told] = texts(await story.tick(), chat=5001)
     assert "uit de groep gehaald" in told
+
+
+@SQLITE
+async def test_a_revoked_professionals_groups_and_carer_link_move_to_the_successor(
+    story: Story,
+) -> None:
+    calls = await linked(story)
+    linked_message = next(c for c in calls if c.params.get("chat_id") == GROUP["id"])
+    url = linked_message.params["reply_markup"]["inline_keyboard"][0][0]["url"]
+    await code_for(story)  # an unused code: it dies with her access
+    with (
+        session_scope(runtime_of(story.app).engine) as session,
+        pytest.raises(AdminError, match="1 peer group"),
+    ):
+        revoke_professional(
+            session=session, professional_id=1, transfer_to=None, now=story.clock.now()
+        )
+    with session_scope(runtime_of(story.app).engine) as session:
+        daan = make_professional(session, name="Daan", telegram_user_id=5002, chat_id=5002)
+        revoked = revoke_professional(
+            session=session, professional_id=1, transfer_to=daan.id, now=story.clock.now()
+        )
+        assert (revoked.clients, revoked.groups) == (0, 1)
+        daan_id = daan.id
+    assert one(story, PeerGroup).professional_id == daan_id
+    assert rows(story, GroupLinkCode) == 0
+    with session_scope(runtime_of(story.app).engine) as session:
+        invite = session.execute(
+            select(Invite).where(Invite.group_id.is_not(None))  # type: ignore[union-attr]
+        ).scalar_one()
+        assert (invite.professional_id, invite.revoked_at) == (daan_id, None)
+    # The welcome's link still works for a new carer, and now leads to Daan.
+    token = url.split("start=")[1]
+    answer = texts(await story.say(KEES, f"/start {token}"), chat=KEES["id"])
+    assert answer and not any("werkt niet" in text for text in answer), answer
+    assert "Daan" in answer[0]
+
+
+@SQLITE
+async def test_a_meeting_or_its_series_is_cancelled_from_the_groups_page(story: Story) -> None:
+    await linked(story)
+    group_id = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:m:{group_id}")
+    [again] = texts(await story.say(PRO, "donderdagavond ergens online"))
+    assert "Dat begreep ik niet helemaal" in again and "<code>" in again
+    [planned] = texts(await story.say(PRO, "05-03 19:30 https://meet.jit.si/noord elke week"))
+    assert "elke week" in planned
+    assert "Nieuwe bijeenkomst" in group_texts(await story.tick())[0]
+    first = one(story, GroupMeeting).id
+    # This one off: the group hears it, and the series goes on with the next week.
+    calls = await story.press(PRO, f"gr:x:{first}")
+    [off] = group_texts(calls)
+    assert "Gaat niet door" in off and "05-03" in off
+    with session_scope(runtime_of(story.app).engine) as session:
+        meetings = session.execute(select(GroupMeeting).order_by(GroupMeeting.id)).scalars().all()  # type: ignore[arg-type]
+        assert [m.status for m in meetings] == ["cancelled", "planned"]
+        assert meetings[1].starts_at == datetime(2026, 3, 12, 18, 30, tzinfo=UTC)
+        second = meetings[1].id
+    # A stale button (the cancelled one again) changes nothing.
+    calls = await story.press(PRO, f"gr:x:{first}")
+    assert group_texts(calls) == []
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [
+        "Deze knop werkt niet meer. Kijk bij het nieuwste bericht."
+    ]
+    # The whole series: nothing planned after it, and no announcement was made of the next
+    # one yet, so the group hears nothing more.
+    calls = await story.press(PRO, f"gr:X:{second}")
+    assert group_texts(calls) == []
+    with session_scope(runtime_of(story.app).engine) as session:
+        statuses = session.execute(select(GroupMeeting.status)).scalars().all()
+        assert sorted(statuses) == ["cancelled", "cancelled"]
+    story.clock.set(datetime(2026, 3, 12, 17, 31, tzinfo=UTC))
+    assert group_texts(await story.tick()) == []
+
+
+@SQLITE
+async def test_a_group_linked_by_an_english_speaking_professional_reads_english(
+    story: Story,
+) -> None:
+    await bind_mirjam(story)
+    with session_scope(runtime_of(story.app).engine) as session:
+        session.execute(update(Professional).values(language="en"))
+    code = await code_for(story)
+    await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    [done] = group_texts(await story.say_in(GROUP, PRO, f"/koppel {code}"))
+    assert "I now belong to this group" in done
+    joined = await story.send(make_group_update(GROUP, ANJA, new_chat_members=[ANJA]))
+    [welcome] = group_texts(joined)
+    assert "Welcome" in welcome and "Welkom" not in welcome
+    group_id = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:m:{group_id}")
+    [planned] = texts(await story.say(PRO, "05-03 19:30 https://meet.jit.si/noord every week"))
+    assert "Thursday" in planned and "every week" in planned
