@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from services import colleagues, consult
 from services.audit import audit
 from services.bridge_policy import next_consult_hours, stored_hours
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, pack, row_of
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
@@ -469,7 +469,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     professional.awaiting = None
     found = awaiting.removeprefix(AWAITING)
-    appointment = unit.session.get(Appointment, int(found)) if found.isdigit() else None
+    appointment = row_of(unit.session, Appointment, found)
     client = unit.session.get(Client, appointment.client_id) if appointment else None
     if (
         appointment is None

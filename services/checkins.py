@@ -18,7 +18,7 @@ from reminders.localtime import at_local, local_date
 from reminders.moments import moment_time
 from reminders.slots import next_slot
 from services import items, replies, steps, trajecten
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.messages import Button, keyboard
 from services.recipients import to_client
 from services.unit import Unit
@@ -50,10 +50,11 @@ def answer_button(unit: Unit, client: Client, callback: Callback) -> None:
     value: str | None = None
     if item.kind == ItemKind.SCALE and item.scale and raw.startswith("s"):
         score = raw[1:]
-        value = score if score.lstrip("-").isdigit() and int(score) in item.scale.values() else None
-    elif item.kind == ItemKind.CHOICE and raw.startswith("o") and raw[1:].isdigit():
-        number = int(raw[1:])
-        value = item.options[number].key if number < len(item.options) else None
+        value = score if as_int(score) in item.scale.values() else None
+    elif item.kind == ItemKind.CHOICE and raw.startswith("o"):
+        number = as_int(raw[1:])
+        if number is not None and 0 <= number < len(item.options):
+            value = item.options[number].key
     if value is None:
         unit.answer_callback(unit.label("answer.stale_button", client.language))
         return

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from reminders.localtime import at_local, local_date
 from services.audit import audit
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.journey import parse_day
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client, to_professional
@@ -165,7 +165,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
     if not awaiting.startswith(AWAITING):
         return False
     stand_in_id = awaiting.removeprefix(AWAITING)
-    stand_in = _colleague(unit, professional, int(stand_in_id) if stand_in_id.isdigit() else None)
+    stand_in = _colleague(unit, professional, as_int(stand_in_id))
     if stand_in is None:
         professional.awaiting = None
         return False

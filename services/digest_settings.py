@@ -3,7 +3,7 @@ once a week on a chosen day."""
 
 from __future__ import annotations
 
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.digests import next_digest_at
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
@@ -31,8 +31,8 @@ def choose(unit: Unit, professional: Professional, callback: Callback) -> None:
         professional.digest_time = f"{value[:2]}:{value[2:]}"
     elif what == "d" and value == WORKING_DAYS:
         professional.digest_day = None
-    elif what == "d" and value.isdigit() and 0 <= int(value) <= 4:
-        professional.digest_day = int(value)
+    elif what == "d" and (number := as_int(value)) is not None and 0 <= number <= 4:
+        professional.digest_day = number
     else:
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 from content.telegram_text import clip
 from services import colleagues
 from services.audit import audit
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.client_page import answer_text, own_client, step_of, traject_of
 from services.messages import Button, keyboard
 from services.parent_consent import answers_visible
@@ -100,7 +100,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     professional.awaiting = None
     reply_id = awaiting.removeprefix(AWAITING)
-    reply = _own_reply(unit, professional, int(reply_id) if reply_id.isdigit() else None)
+    reply = _own_reply(unit, professional, as_int(reply_id))
     if reply is None:
         return False
     send(unit, professional, reply, text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from services import group_meetings, group_posts, groups
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
@@ -54,7 +54,9 @@ def route(unit: Unit, professional: Professional, callback: Callback) -> None:
         _cancel_meeting(unit, professional, callback, series=step == "X")
         return
     group = _own(unit, professional, callback.int_part(1))
-    if group is None:
+    if group is None or (
+        step in ("pd", "wd", "ed") and not _set_rhythm(unit, group, step, callback.part(2) or "")
+    ):
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
     unit.answer_callback()
@@ -86,8 +88,7 @@ def route(unit: Unit, professional: Professional, callback: Callback) -> None:
                 ]
             ),
         )
-    elif step in ("pd", "wd", "ed"):
-        _set_rhythm(unit, group, step, callback.part(2) or "")
+    elif step in ("pd", "wd", "ed"):  # set above
         _show_page(unit, professional, group, edit=True)
     elif step == "u":
         unit.edit_pressed(
@@ -136,16 +137,23 @@ def _day_buttons(unit: Unit, group: PeerGroup, step: str, language: str) -> Keyb
     return keyboard([days[:4], days[4:], [off]])
 
 
-def _set_rhythm(unit: Unit, group: PeerGroup, step: str, value: str) -> None:
+def _set_rhythm(unit: Unit, group: PeerGroup, step: str, value: str) -> bool:
+    """A day (0-6, or "x" for none) or an encouragement rhythm; False for a value we never
+    offered (a forged or outdated button)."""
+    number = as_int(value)
     if step == "ed":
-        days = int(value) if value.isdigit() and int(value) in group_posts.ENCOURAGE_CHOICES else 0
-        group_posts.set_encouragement(unit, group, days)
-        return
-    weekday = int(value) if value.isdigit() and 0 <= int(value) <= 6 else None
+        if number not in group_posts.ENCOURAGE_CHOICES:
+            return False
+        group_posts.set_encouragement(unit, group, number or 0)
+        return True
+    if value != "x" and (number is None or not 0 <= number <= 6):
+        return False
+    weekday = None if value == "x" else number
     if step == "pd":
         group_posts.set_prompt_day(unit, group, weekday)
     else:
         group_posts.set_poll_day(unit, group, weekday)
+    return True
 
 
 def _page(unit: Unit, professional: Professional, group: PeerGroup) -> tuple[str, Keyboard]:

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from reminders.localtime import at_local, local_date
 from services import group_posts, groups
 from services.audit import audit
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, pack, row_of
 from services.meetings import parse_when
 from services.messages import Button, Keyboard, Outgoing, keyboard
 from services.people import Person
@@ -88,7 +88,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
     if not awaiting.startswith(AWAITING):
         return False
     group_id = awaiting.removeprefix(AWAITING)
-    group = unit.session.get(PeerGroup, int(group_id)) if group_id.isdigit() else None
+    group = row_of(unit.session, PeerGroup, group_id)
     if group is None or group.professional_id != professional.id:
         professional.awaiting = None
         return False

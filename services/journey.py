@@ -12,7 +12,7 @@ from content.lines import Step, StepKind
 from reminders.localtime import at_local, local_date
 from reminders.moments import MOMENTS, moment_time, parse_moment
 from services import steps, trajecten
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack, row_of
 from services.messages import Button, keyboard
 from services.recipients import to_client
 from services.unit import Unit
@@ -86,12 +86,14 @@ def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
 def _decode(step: Step, value: str) -> tuple[str, str | None] | None:
     if value == steps.DONE and step.kind in (StepKind.INFO, StepKind.EXERCISE):
         return "done", None
-    if value.startswith("o") and value[1:].isdigit() and step.kind == StepKind.CHOICE:
-        index = int(value[1:])
-        return ("choice", step.options[index].key) if index < len(step.options) else None
+    if value.startswith("o") and step.kind == StepKind.CHOICE:
+        index = as_int(value[1:])
+        if index is not None and 0 <= index < len(step.options):
+            return "choice", step.options[index].key
+        return None
     if value.startswith("s") and step.kind == StepKind.SCALE and step.scale is not None:
         score = value[1:]
-        if score.lstrip("-").isdigit() and int(score) in step.scale.values():
+        if as_int(score) in step.scale.values():
             return "scale", score
     return None
 
@@ -134,7 +136,7 @@ def answer_reflection(unit: Unit, client: Client, awaiting: str, text: str) -> b
     """The words after "Klaar" on an exercise with a reflection question."""
     client.awaiting = None
     _, traject_id, step_key = awaiting.split(":", 2)
-    traject = unit.session.get(Traject, int(traject_id)) if traject_id.isdigit() else None
+    traject = row_of(unit.session, Traject, traject_id)
     if traject is None or not steps.takes_part(unit, client, traject):
         return False
     step = trajecten.find_step(unit.session, unit.content, unit.cipher, traject, step_key)

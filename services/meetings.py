@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from reminders.localtime import at_local, local_date
 from services import activity, colleagues
 from services.audit import audit
+from services.callbacks import row_of
 from services.journey import parse_day
 from services.recipients import to_professional
 from services.unit import Unit
@@ -57,7 +58,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
     if not awaiting.startswith(AWAITING):
         return False
     client_id = awaiting.removeprefix(AWAITING)
-    client = unit.session.get(Client, int(client_id)) if client_id.isdigit() else None
+    client = row_of(unit.session, Client, client_id)
     if client is None or not colleagues.may_act(unit, professional, client):
         professional.awaiting = None
         return False

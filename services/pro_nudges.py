@@ -12,7 +12,7 @@ from reminders.localtime import local_date
 from reminders.moments import nudge_at
 from services import colleagues, steps
 from services.audit import audit
-from services.callbacks import pack
+from services.callbacks import pack, row_of
 from services.messages import Button, keyboard
 from services.nudges import nudge_from_professional
 from services.recipients import to_professional
@@ -98,7 +98,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     professional.awaiting = None
     client_id, _, when = awaiting.removeprefix(AWAITING).partition(":")
-    client = unit.session.get(Client, int(client_id)) if client_id.isdigit() else None
+    client = row_of(unit.session, Client, client_id)
     if client is None or not colleagues.may_act(unit, professional, client):
         return False
     _send(unit, professional, client, rung=1, words=text[:WORDS_LIMIT], now=when == "n")

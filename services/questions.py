@@ -14,7 +14,7 @@ from __future__ import annotations
 from content.telegram_text import clip
 from services import colleagues
 from services.audit import audit
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, as_int, pack
 from services.messages import Button, Keyboard, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
@@ -74,7 +74,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     professional.awaiting = None
     question_id = awaiting.removeprefix(AWAITING)
-    found = _own_question(unit, professional, int(question_id) if question_id.isdigit() else None)
+    found = _own_question(unit, professional, as_int(question_id))
     if found is None or found[0].status != QuestionStatus.OPEN:
         return False
     answer(unit, professional, found[0], found[1], text)

@@ -16,7 +16,7 @@ from functools import partial
 from content.telegram_text import clip
 from services import client_page, colleagues, steps, trajecten
 from services.audit import audit
-from services.callbacks import Callback, pack
+from services.callbacks import Callback, pack, row_of
 from services.messages import Button, keyboard
 from services.recipients import to_professional
 from services.unit import Unit
@@ -144,7 +144,7 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
         return False
     professional.awaiting = None
     client_id, _, key = awaiting.removeprefix(AWAITING).partition(":")
-    client = unit.session.get(Client, int(client_id)) if client_id.isdigit() else None
+    client = row_of(unit.session, Client, client_id)
     if client is None or not colleagues.may_act(unit, professional, client):
         return False
     traject = client_page.traject_of(unit, client)

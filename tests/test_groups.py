@@ -520,3 +520,26 @@ async def test_a_group_linked_by_an_english_speaking_professional_reads_english(
     await story.press(PRO, f"gr:m:{group_id}")
     [planned] = texts(await story.say(PRO, "05-03 19:30 https://meet.jit.si/noord every week"))
     assert "Thursday" in planned and "every week" in planned
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("who", "data", "chat"),
+    [
+        (ANJA, "gm:y:99999999999999999999:new", GROUP),
+        (ANJA, "gm:y:²:new", GROUP),
+        (PRO, "gr:g:99999999999999999999", None),
+        (PRO, "gr:pd:{gid}:²", None),
+        (PRO, "gr:ed:{gid}:99999999999999999999", None),
+        (PRO, "gr:x:-1", None),
+    ],
+)
+async def test_forged_group_buttons_read_as_stale(
+    story: Story, who: dict[str, Any], data: str, chat: dict[str, Any] | None
+) -> None:
+    await linked(story)
+    gid = one(story, PeerGroup).id
+    calls = await story.press(who, data.format(gid=gid), message_id=5, chat=chat)
+    answers = [c.params.get("text") or "" for c in calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and "werkt niet meer" in answers[0], calls
+    assert not any("Oeps" in t for t in texts(calls)), "no error message"
