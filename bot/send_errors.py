@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,6 +52,10 @@ _GONE_PHRASES = (
     "have no rights to send",
     "not enough rights",
 )
+# "not enough rights to send polls to the chat": a right for one kind of message, not all.
+_ONE_KIND_REFUSED = re.compile(
+    r"rights to send (polls|photos|videos|documents|stickers|animations|voice|audio|media)"
+)
 _DONE_PHRASES = (
     "message is not modified",
     "message to edit not found",
@@ -68,6 +73,9 @@ def classify(exc: TelegramError) -> Verdict:
     if isinstance(exc, InvalidToken):
         return Verdict(Kind.FATAL, reason)
     text = exc.message.lower()
+    if _ONE_KIND_REFUSED.search(text):
+        # Muted for polls (or photos) only: that one message fails, the group stays reachable.
+        return Verdict(Kind.OUR_BUG, reason)
     if isinstance(exc, Forbidden | BadRequest) and any(p in text for p in _GONE_PHRASES):
         return Verdict(Kind.RECIPIENT_GONE, reason)
     if isinstance(exc, BadRequest):

@@ -9,11 +9,12 @@ request goes out (bot/sender.py), in case a row got into the outbox another way.
 from __future__ import annotations
 
 from content.plain import GROUP_TEMPLATES
+from storage.outbox import LEAVE_KIND
 
 # The group's kinds: one per template written for a group (content/plain.py), plus the acts
 # that carry no text of ours: an anonymous poll (its question and options are labels), its end,
 # and the bot leaving the group.
-GROUP_KINDS = GROUP_TEMPLATES | {"group_poll", "group_poll_end", "group_leave"}
+GROUP_KINDS = GROUP_TEMPLATES | {"group_poll", "group_poll_end", LEAVE_KIND}
 
 PERSONAL_TO_GROUP = "refused: a personal message, or one not made for a group, to a group"
 

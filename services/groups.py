@@ -296,7 +296,7 @@ def unlink(
     to_group(
         unit,
         group,
-        kind="group_leave",
+        kind=outbox.LEAVE_KIND,
         message=Outgoing(text="", leave=True),
         key=f"group:{group.id}:leave:unlinked",
     )
@@ -347,7 +347,7 @@ def leave_unlinked(unit: Unit) -> int:
         to_group(
             unit,
             group,
-            kind="group_leave",
+            kind=outbox.LEAVE_KIND,
             message=Outgoing(text="", leave=True),
             key=f"group:{group.id}:leave:unlinked-timeout",
         )
@@ -364,7 +364,9 @@ def bot_gone(unit: Unit, chat_id: int, *, reason: str) -> None:
     if group is None:
         return
     if group.professional_id is None:
-        unit.session.delete(group)  # nobody linked it: nothing to keep
+        if reason == "removed":
+            unit.session.delete(group)  # nobody linked it: nothing to keep
+        # Muted but still in it: the sweep leaves it at its time, as any unlinked group.
         return
     went_inactive(unit, group, reason=reason)
 

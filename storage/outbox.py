@@ -26,6 +26,9 @@ PRIORITY_REPLY = 0  # someone is waiting for this answer
 PRIORITY_PERSONAL = 5  # a notice to one person (a relayed question, an alert)
 PRIORITY_BULK = 9  # nudges, digests, reminders
 DELETION_KIND = "tidy"  # a row that deletes a message sent earlier (services/tidy.py)
+# The bot leaving a group: it still goes when the bot may no longer send there (it needs no
+# right to leave, and staying would be worse).
+LEAVE_KIND = "group_leave"
 
 # A failed row's `last_error` starts with the kind of failure (bot/send_errors.py: Kind). These
 # kinds mean "we gave up" (Telegram stayed out of reach, or refused the message itself), which
@@ -399,14 +402,20 @@ def drop_claimed(*, session: Session, message_ids: Sequence[int], reason: str) -
     """Claimed rows that will never go (their chat is gone): `failed`, never attempted."""
     if not message_ids:
         return
+    claimed = and_(
+        _table.c.id.in_(list(message_ids)),
+        _table.c.status == OutboxStatus.SENDING,
+        _table.c.attempted_at.is_(None),
+    )
     session.execute(
         update(_table)
-        .where(
-            _table.c.id.in_(list(message_ids)),
-            _table.c.status == OutboxStatus.SENDING,
-            _table.c.attempted_at.is_(None),
-        )
+        .where(claimed, _table.c.kind != LEAVE_KIND)
         .values(status=OutboxStatus.FAILED, last_error=reason)
+    )
+    session.execute(
+        update(_table)
+        .where(claimed, _table.c.kind == LEAVE_KIND)
+        .values(status=OutboxStatus.PENDING)
     )
 
 
@@ -467,7 +476,8 @@ def cancel_pending(
 ) -> None:
     """Nothing more goes to this recipient: every message still waiting is dropped. Deletions
     of what they were shown (services/tidy.py) are not: they go now (a revoked professional's
-    lost phone should show as little as possible, as soon as possible)."""
+    lost phone should show as little as possible, as soon as possible), nor is the bot
+    leaving a group."""
     mine = and_(
         _table.c.recipient_kind == recipient_kind,
         _table.c.recipient_id == recipient_id,
@@ -475,10 +485,14 @@ def cancel_pending(
     )
     session.execute(
         update(_table)
-        .where(mine, _table.c.kind != DELETION_KIND)
+        .where(mine, _table.c.kind.not_in((DELETION_KIND, LEAVE_KIND)))
         .values(status=OutboxStatus.FAILED, last_error=reason)
     )
-    session.execute(update(_table).where(mine, _table.c.kind == DELETION_KIND).values(due_at=now))
+    session.execute(
+        update(_table)
+        .where(mine, _table.c.kind.in_((DELETION_KIND, LEAVE_KIND)))
+        .values(due_at=now)
+    )
 
 
 def _key_or_copies(key: str) -> Any:

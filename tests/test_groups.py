@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
+from telegram.error import BadRequest
 
 from bot.app import runtime_of
 from services.admin import AdminError, revoke_professional
@@ -543,3 +544,52 @@ async def test_forged_group_buttons_read_as_stale(
     answers = [c.params.get("text") or "" for c in calls if c.method == "answerCallbackQuery"]
     assert len(answers) == 1 and "werkt niet meer" in answers[0], calls
     assert not any("Oeps" in t for t in texts(calls)), "no error message"
+
+
+def refuse_group_texts(story: Story) -> None:
+    """Telegram refuses the bot's texts to the group (it was muted), as it does."""
+    original = story.request._answer
+
+    def answer(method: str, params: dict[str, Any]) -> Any:
+        if method == "sendMessage" and int(params["chat_id"]) == GROUP["id"]:
+            raise BadRequest("Not enough rights to send text messages to the chat")
+        return original(method, params)
+
+    story.request._answer = answer  # type: ignore[method-assign]
+
+
+@SQLITE
+async def test_a_muted_group_is_still_left_when_unlinked(story: Story) -> None:
+    await linked(story)
+    gid = one(story, PeerGroup).id
+    await story.send(make_member_update(GROUP, ANJA, "member", "restricted"))
+    await story.tick()
+    refuse_group_texts(story)
+    await story.press(PRO, f"gr:u:{gid}")
+    calls = await story.press(PRO, f"gr:uy:{gid}")
+    assert [c.params["chat_id"] for c in calls if c.method == "leaveChat"] == [GROUP["id"]]
+    assert rows(story, PeerGroup) == 0
+
+
+@SQLITE
+async def test_a_muted_group_nobody_linked_is_still_left_at_its_time(story: Story) -> None:
+    await story.send(make_member_update(GROUP, ANJA, "left", "member"))
+    await story.send(make_member_update(GROUP, ANJA, "member", "restricted"))
+    refuse_group_texts(story)
+    story.clock.advance(timedelta(minutes=61))
+    calls = await story.tick()
+    assert [c.params["chat_id"] for c in calls if c.method == "leaveChat"] == [GROUP["id"]]
+    assert rows(story, PeerGroup) == 0
+
+
+@SQLITE
+async def test_a_refused_poll_does_not_silence_the_group(story: Story) -> None:
+    await linked(story)
+    gid = one(story, PeerGroup).id
+    await story.press(PRO, f"gr:wd:{gid}:1")  # the poll on Tuesdays
+    story.request.errors["sendPoll"] = [BadRequest("Not enough rights to send polls to the chat")]
+    story.clock.set(datetime(2026, 3, 3, 9, 5, tzinfo=UTC))
+    await story.tick()
+    assert story.request.errors["sendPoll"] == [], "the poll was tried"
+    assert one(story, PeerGroup).status == GroupStatus.ACTIVE
+    assert texts(await story.tick(), chat=5001) == [], "no 'I cannot send' to Mirjam"
