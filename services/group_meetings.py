@@ -127,14 +127,18 @@ def awaited(unit: Unit, professional: Professional, text: str) -> bool:
 def plan(
     unit: Unit, group: PeerGroup, *, starts_at: datetime, link: str, repeat_days: int
 ) -> GroupMeeting:
-    """A meeting, announced now (or in the morning, if it is night)."""
+    """A meeting, announced now (or in the morning, if it is night, unless the morning is too
+    late: a meeting planned at 22:00 for 08:30 is announced at once)."""
+    announce_at = unit.groups.next_day_moment(unit.now, groups.zone_of(unit, group))
+    if announce_at > starts_at - HOUR_BEFORE:
+        announce_at = unit.now
     meeting = GroupMeeting(
         group_id=group.id or 0,
         starts_at=starts_at,
         minutes=unit.groups.meeting_minutes,
         link=link,
         repeat_days=repeat_days,
-        announce_at=unit.groups.next_day_moment(unit.now, groups.zone_of(unit, group)),
+        announce_at=announce_at,
         created_at=unit.now,
     )
     unit.session.add(meeting)
@@ -302,8 +306,11 @@ def _due_for(unit: Unit, group: PeerGroup, meeting: GroupMeeting) -> int:
     if meeting.announced_at is None and meeting.announce_at <= now:
         meeting.announced_at = now
         _post(unit, group, meeting, "new", key=f"gmeet:{meeting.id}:new")
+        # Announced this close, the announcement is the reminder.
         if day_reminder_at(meeting, policy.day_start, policy.day_end, zone) <= now:
-            meeting.day_reminded_at = now  # announced this close: the announcement reminds
+            meeting.day_reminded_at = now
+        if hour_at <= now:
+            meeting.hour_reminded_at = now
         return 1
     if meeting.announced_at is None:
         return 0
@@ -326,11 +333,13 @@ def _due_for(unit: Unit, group: PeerGroup, meeting: GroupMeeting) -> int:
 def day_reminder_at(
     meeting: GroupMeeting, day_start: time, day_end: time, zone: ZoneInfo
 ) -> datetime:
-    """The same time the day before, moved into the day: before `day_start` it comes at
-    `day_start`, after `day_end` an hour before `day_end`."""
-    moment = meeting.starts_at - DAY_BEFORE
+    """The same clock time the day before (also across a change to or from summer time),
+    moved into the day: before `day_start` it comes at `day_start`, after `day_end` an hour
+    before `day_end`."""
+    start = meeting.starts_at.astimezone(zone)
+    day = start.date() - DAY_BEFORE
+    moment = at_local(day, start.time().replace(tzinfo=None), zone)
     local = moment.astimezone(zone)
-    day = local_date(moment, zone)
     if local.time() < day_start:
         return at_local(day, day_start, zone)
     if local.time() >= day_end:

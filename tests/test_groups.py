@@ -231,6 +231,14 @@ def test_a_meeting_line_is_read_with_its_link_and_repeat() -> None:
             datetime(2026, 3, 30, 19, 30, tzinfo=ZONE),
             datetime(2026, 3, 29, 19, 30, tzinfo=ZONE),
         ),  # summer time began
+        (
+            datetime(2026, 3, 29, 19, 30, tzinfo=ZONE),
+            datetime(2026, 3, 28, 19, 30, tzinfo=ZONE),
+        ),  # summer time begins in the night between: still 19:30 (23 hours before)
+        (
+            datetime(2026, 10, 25, 19, 30, tzinfo=ZONE),
+            datetime(2026, 10, 24, 19, 30, tzinfo=ZONE),
+        ),  # and ends: 25 hours before
     ],
 )
 def test_the_day_before_reminder_falls_in_the_day(
@@ -593,3 +601,57 @@ async def test_a_refused_poll_does_not_silence_the_group(story: Story) -> None:
     assert story.request.errors["sendPoll"] == [], "the poll was tried"
     assert one(story, PeerGroup).status == GroupStatus.ACTIVE
     assert texts(await story.tick(), chat=5001) == [], "no 'I cannot send' to Mirjam"
+
+
+def group_posts_at(story: Story, calls: list[Any]) -> list[tuple[str, str]]:
+    """What reached the group, with the local time it went."""
+    at = story.clock.now().astimezone(ZONE).strftime("%d %H:%M")
+    return [
+        (at, (c.params.get("text") or c.params.get("question") or "")[:30])
+        for c in calls
+        if c.params.get("chat_id") == GROUP["id"]
+    ]
+
+
+async def plan_meeting(story: Story, line: str) -> None:
+    await story.press(PRO, f"gr:m:{one(story, PeerGroup).id}")
+    await story.say(PRO, line)
+
+
+@SQLITE
+async def test_a_meeting_in_half_an_hour_is_announced_once_without_an_hour_reminder(
+    story: Story,
+) -> None:
+    await linked(story)
+    story.clock.set(datetime(2026, 3, 2, 18, 0, tzinfo=UTC))  # 19:00 in Amsterdam
+    await plan_meeting(story, "02-03 19:30 https://meet.jit.si/noord")
+    posts: list[tuple[str, str]] = []
+    for minute in range(0, 35):
+        story.clock.set(datetime(2026, 3, 2, 18, 0, 30, tzinfo=UTC) + timedelta(minutes=minute))
+        posts += group_posts_at(story, await story.tick())
+    assert [text[:25] for _, text in posts] == ["<b>Nieuwe bijeenkomst</b>"]
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("planned_at", "line"),
+    [
+        (datetime(2026, 3, 2, 20, 10, tzinfo=UTC), "02-03 21:45 https://meet.jit.si/noord"),
+        (datetime(2026, 3, 2, 21, 0, tzinfo=UTC), "03-03 08:30 https://meet.jit.si/noord"),
+    ],
+)
+async def test_a_meeting_planned_late_for_soon_is_announced_at_once(
+    story: Story, planned_at: datetime, line: str
+) -> None:
+    await linked(story)
+    story.clock.set(planned_at)
+    await plan_meeting(story, line)
+    posts: list[tuple[str, str]] = []
+    for step in range(0, 16 * 4):
+        story.clock.set(planned_at + timedelta(minutes=1 + 15 * step))
+        posts += group_posts_at(story, await story.tick())
+    assert [text[:25] for _, text in posts] == [
+        "<b>Nieuwe bijeenkomst</b>",
+        "Hoe was de bijeenkomst?",
+    ]
+    assert posts[0][0] == (planned_at + timedelta(minutes=1)).astimezone(ZONE).strftime("%d %H:%M")
