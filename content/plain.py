@@ -78,7 +78,6 @@ GROUP_TEMPLATES = frozenset(
         "group_welcome",
         "group_help",
         "group_private_sent",
-        "group_private_first",
         "group_prompt",
         "group_encouragement",
         "group_meeting",

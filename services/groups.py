@@ -231,6 +231,16 @@ def link(
         say(unit, group, "group_not_yours", reply_to=message_id)
         return
     unit.session.delete(found)
+    # Linked just as the sweep gave up on it: the goodbye and the leave it queued are off.
+    unit.session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.kind).in_(("group_leaving", outbox.LEAVE_KIND)),
+        )
+        .values(status=OutboxStatus.FAILED, last_error="linked after all")
+    )
     first_time = group.professional_id is None
     group.status = GroupStatus.ACTIVE
     group.organisation_id = professional.organisation_id
@@ -414,10 +424,18 @@ def tell_inactive(unit: Unit) -> int:
 
 def migrated(unit: Unit, *, old_chat_id: int, new_chat_id: int) -> None:
     """The group became a supergroup: the same group under a new id, and what waits for it
-    goes there (both service messages come; the second finds it done)."""
+    goes there (both service messages come; the second finds it done). Telegram may tell of
+    the bot "joining" the new supergroup first: that stand-in row gives way to the group."""
     group = group_of(unit, old_chat_id)
-    if group is None or group_of(unit, new_chat_id) is not None:
+    if group is None:
         return
+    stand_in = group_of(unit, new_chat_id)
+    if stand_in is not None:
+        if stand_in.professional_id is not None:
+            return  # linked on its own already: leave both as they are
+        _drop_waiting(unit, stand_in)  # "not linked yet" and the leave: not any more
+        unit.session.delete(stand_in)
+        unit.session.flush()
     group.chat_id = new_chat_id
     unit.session.execute(
         update(OutboxMessage)
@@ -441,14 +459,16 @@ def members_joined(unit: Unit, chat_id: int, *, bot_username: str) -> None:
         and unit.now - group.last_welcome_at < unit.groups.welcome_gap
     ):
         return
-    group.last_welcome_at = unit.now
-    zone = zone_of(unit, group)
+    # When it goes, not when they joined: everyone who joins in the night shares the
+    # morning's welcome.
+    due_at = unit.groups.next_day_moment(unit.now, zone_of(unit, group))
+    group.last_welcome_at = due_at
     say(
         unit,
         group,
         "group_welcome",
         buttons=private_button(unit, group, bot_username),
-        due_at=unit.groups.next_day_moment(unit.now, zone),
+        due_at=due_at,
     )
 
 
@@ -502,27 +522,18 @@ def help_in_group(unit: Unit, chat_id: int, *, bot_username: str, message_id: in
     )
 
 
-def private_only(
-    unit: Unit,
-    chat_id: int,
-    *,
-    can_write: bool,
-    bot_username: str,
-    message_id: int | None,
-) -> None:
+def private_only(unit: Unit, chat_id: int, *, bot_username: str, message_id: int | None) -> None:
     """A command that would show something personal, typed in a group: the group hears only
-    "I'll send you a private message" (or, for someone the bot cannot write to, how to start
-    one); the caller then answers in the private chat."""
+    "I'll send you a private message", with a button to start one. The same words for
+    everyone: what the group reads must not tell who is a client. The caller then answers
+    in the private chat, if the bot may write there."""
     group = group_of(unit, chat_id)
     if group is None or group.status == GroupStatus.INACTIVE:
         return
-    if can_write:
-        say(unit, group, "group_private_sent", reply_to=message_id)
-    else:
-        button = Button(
-            unit.label("groups.private", group.language), url=f"https://t.me/{bot_username}"
-        )
-        say(unit, group, "group_private_first", reply_to=message_id, buttons=((button,),))
+    button = Button(
+        unit.label("groups.private", group.language), url=f"https://t.me/{bot_username}"
+    )
+    say(unit, group, "group_private_sent", reply_to=message_id, buttons=((button,),))
 
 
 def group_title(unit: Unit, group: PeerGroup) -> str:

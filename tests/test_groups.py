@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 from telegram.error import BadRequest
+from telegram.ext import ContextTypes
 
-from bot.app import runtime_of
+from bot.app import runtime_of, sweep_tick
 from services.admin import AdminError, revoke_professional
 from services.group_meetings import day_reminder_at, parse
 from services.group_policy import GroupPolicy
@@ -20,6 +21,8 @@ from services.reachability import recipient_gone
 from storage import retention
 from storage.db import session_scope
 from storage.models import (
+    Client,
+    ClientStatus,
     GroupLinkCode,
     GroupMeeting,
     GroupPoll,
@@ -39,7 +42,7 @@ from tests.offline import (
     make_poll_update,
     user,
 )
-from tests.story import PRO, Story, bind_mirjam, texts
+from tests.story import PRO, Story, add_client, bind_mirjam, texts
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -182,18 +185,27 @@ async def test_new_members_get_one_welcome_and_at_night_in_the_morning(story: St
             .first()
         )
     assert due is not None and due.astimezone(ZONE).time() == time(9, 0)
+    # Others joining later that night (and early in the morning) share that one welcome.
+    for hour, who in ((23, ANJA), (1, BERT), (7, user(8004, "Lies"))):
+        story.clock.set(datetime(2026, 3, 2 if hour > 12 else 3, hour, 15, tzinfo=UTC))
+        await story.send(make_group_update(GROUP, who, new_chat_members=[who]))
+    story.clock.set(datetime(2026, 3, 3, 8, 1, tzinfo=UTC))
+    welcomes = [t for t in group_texts(await story.tick()) if "Welkom" in t]
+    assert len(welcomes) == 1
 
 
 @SQLITE
 async def test_commands_that_show_personal_data_answer_in_private(story: Story) -> None:
     await linked(story)
     calls = await story.say_in(GROUP, PRO, "/overzicht")
-    assert group_texts(calls) == ["Ik stuur je een privébericht. 🙂"]
+    [said] = group_texts(calls)
+    assert said.startswith("Ik stuur je een privébericht.")
     assert texts(calls, chat=5001), "the overview came in her private chat"
-    # Someone the bot cannot write to is told how to start a private chat; nothing else.
+    # Someone the bot cannot write to reads the same in the group (it must not tell who is
+    # a client), with the button to start a private chat; nothing goes to them.
     calls = await story.say_in(GROUP, ANJA, "/mijngegevens")
-    [how] = group_texts(calls)
-    assert "privégesprek" in how and [c for c in calls if c.params.get("chat_id") == 8001] == []
+    assert group_texts(calls) == [said]
+    assert [c for c in calls if c.params.get("chat_id") == 8001] == []
 
 
 def test_a_meeting_line_is_read_with_its_link_and_repeat() -> None:
@@ -655,3 +667,69 @@ async def test_a_meeting_planned_late_for_soon_is_announced_at_once(
         "Hoe was de bijeenkomst?",
     ]
     assert posts[0][0] == (planned_at + timedelta(minutes=1)).astimezone(ZONE).strftime("%d %H:%M")
+
+
+@SQLITE
+async def test_a_migration_told_after_the_bot_joined_the_new_supergroup(story: Story) -> None:
+    """Telegram can tell of the bot joining the new supergroup before the migration itself."""
+    await linked(story)
+    new = group_chat(-1002000000001, "Mantelzorg Noord")
+    await story.send(make_member_update(new, PRO, "left", "member"))
+    await story.send(make_group_update(GROUP, PRO, migrate_to_chat_id=new["id"]))
+    await story.send(make_group_update(new, PRO, migrate_from_chat_id=GROUP["id"]))
+    with session_scope(runtime_of(story.app).engine) as session:
+        groups = session.execute(select(PeerGroup.chat_id, PeerGroup.status)).all()
+    assert [tuple(g) for g in groups] == [(new["id"], GroupStatus.ACTIVE)]
+    story.clock.advance(timedelta(minutes=61))
+    calls = await story.tick()
+    assert [c for c in calls if c.method == "leaveChat"] == [], "it stays in its own group"
+    calls = await story.send(make_group_update(new, ANJA, new_chat_members=[ANJA]))
+    assert "Welkom" in texts(calls, chat=new["id"])[0]
+
+
+@SQLITE
+async def test_linking_just_after_the_sweep_gave_up_keeps_the_bot_in(story: Story) -> None:
+    await bind_mirjam(story)
+    await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    story.clock.advance(timedelta(minutes=59))
+    code = await code_for(story)
+    story.clock.advance(timedelta(minutes=2))
+    # The sweep queues its goodbye and the leave; the sender has not sent them yet...
+    await sweep_tick(ContextTypes.DEFAULT_TYPE(application=story.app))
+    # ...when she types the code.
+    calls = await story.say_in(GROUP, PRO, f"/koppel {code}")
+    assert [c for c in calls if c.method == "leaveChat"] == []
+    assert ["hoor nu bij deze groep" in t for t in group_texts(calls)] == [True]
+    assert one(story, PeerGroup).status == GroupStatus.ACTIVE
+
+
+@SQLITE
+async def test_a_stop_typed_in_a_group_does_not_stop_and_tells_nobody_who_is_a_client(
+    story: Story,
+) -> None:
+    """/stop in a group may be meant for another bot there: it does not stop a client's
+    coaching; she gets the help (which says how to stop) in her private chat."""
+    await linked(story)
+    carla = user(8101, "Carla")
+    client_id = add_client(story, "Carla", carla["id"])
+    calls = await story.say_in(GROUP, carla, "/stop")
+    [said] = group_texts(calls)
+    [private] = texts(calls, chat=carla["id"])
+    assert "/stop" in private and "/pauze" in private
+    assert texts(calls, chat=5001) == [], "nothing to her professional"
+    with session_scope(runtime_of(story.app).engine) as session:
+        assert session.get_one(Client, client_id).status == ClientStatus.ACTIVE
+    stranger = user(8102, "Stan")
+    assert group_texts(await story.say_in(GROUP, stranger, "/stop")) == [said]
+
+
+@SQLITE
+async def test_restricted_but_not_in_the_group_is_not_back(story: Story) -> None:
+    await linked(story)
+    await story.send(make_member_update(GROUP, ANJA, "member", "kicked"))
+    await story.tick()
+    update_ = make_member_update(GROUP, ANJA, "kicked", "restricted", can_send_messages=True)
+    update_["my_chat_member"]["new_chat_member"]["is_member"] = False
+    calls = await story.send(update_)
+    assert one(story, PeerGroup).status == GroupStatus.INACTIVE
+    assert texts(calls, chat=5001) == []

@@ -60,16 +60,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await in_unit(update, context, work)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if isinstance(who, Professional):
-            professionals.help_professional(unit, who)
-        elif isinstance(who, Client):
-            clients.show_help(unit, who)
-        else:
-            greeting.welcome_stranger(unit, person, organisation=rt.organisation_name)
+def help_work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+    if isinstance(who, Professional):
+        professionals.help_professional(unit, who)
+    elif isinstance(who, Client):
+        clients.show_help(unit, who)
+    else:
+        greeting.welcome_stranger(unit, person, organisation=rt.organisation_name)
 
-    await in_unit(update, context, work)
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await in_unit(update, context, help_work)
 
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -215,10 +216,17 @@ async def prepare_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await in_unit(update, context, prepare_work(" ".join(context.args or [])))
 
 
+# Commands that act at once, without a question: typed in a group they may be meant for
+# another bot there, so they do not act; the help in the private chat says how to do it.
+NOT_FROM_A_GROUP = frozenset({"stop", "terug"})
+
+
 def private_work(command: str, args: list[str]) -> Work | None:
     """What a command does in the private chat, for the same command typed in a group (the
     group hears only that a private message comes: bot/handlers/groups.py). None: a command
     with nothing personal, or one we do not have."""
+    if command in NOT_FROM_A_GROUP:
+        return help_work
     if command in CLIENT_COMMANDS:
         return client_work(command)
     if command in PROFESSIONAL_COMMANDS:

@@ -105,13 +105,7 @@ def _command_in_group(
     can_write = (
         isinstance(who, Client) and who.chat_id is not None and who.status == ClientStatus.ACTIVE
     ) or (isinstance(who, Professional) and who.chat_id is not None and who.revoked_at is None)
-    groups.private_only(
-        unit,
-        chat_id,
-        can_write=can_write,
-        bot_username=username,
-        message_id=incoming.message_id,
-    )
+    groups.private_only(unit, chat_id, bot_username=username, message_id=incoming.message_id)
     if can_write:
         private = Person(
             telegram_user_id=person.telegram_user_id,
@@ -146,11 +140,13 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     new = change.new_chat_member
     status = new.status
     can_send = getattr(new, "can_send_messages", True)
+    # "restricted" is also said of someone no longer in the group (is_member false).
+    in_it = getattr(new, "is_member", True)
     async with update_unit(rt, update) as unit:
         if unit is None:
             return
         chat = change.chat
-        if status in ("kicked", "left"):
+        if status in ("kicked", "left") or (status == "restricted" and not in_it):
             groups.bot_gone(unit, chat.id, reason="removed")
         elif status == "restricted" and not can_send:
             groups.bot_gone(unit, chat.id, reason="rights")
