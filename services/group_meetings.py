@@ -39,6 +39,13 @@ _EVERY_TWO_WEEKS = re.compile(
     r"|every (?:two|2) weeks|fortnightly)\b",
     re.IGNORECASE,
 )
+# A weekday before the date ("do 14-01 ..."): allowed, and the date decides.
+_WEEKDAY = re.compile(
+    r"^(ma|di|wo|do|vr|za|zo|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
+    r"|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"\.?,?\s+",
+    re.IGNORECASE,
+)
 _WEEKLY = re.compile(r"\b(wekelijks|elke week|iedere week|weekly|every week)\b", re.IGNORECASE)
 DAY_BEFORE = timedelta(days=1)
 HOUR_BEFORE = timedelta(hours=1)
@@ -76,7 +83,7 @@ def parse(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, str, i
             repeat = days
             rest = pattern.sub(" ", rest)
             break
-    when = parse_when(" ".join(rest.split()), today=now, zone=zone)
+    when = parse_when(_WEEKDAY.sub("", " ".join(rest.split())), today=now, zone=zone)
     if when is None or when <= now:
         return None
     return when, link, repeat
@@ -165,7 +172,16 @@ def cancel(unit: Unit, professional: Professional, meeting: GroupMeeting, *, ser
     meeting.ended_at = unit.now
     unit.session.execute(delete(GroupRsvp).where(col(GroupRsvp.meeting_id) == meeting.id))
     if meeting.announced_at is not None and group.status == GroupStatus.ACTIVE:
-        _post(unit, group, meeting, "cancelled", key=f"gmeet:{meeting.id}:cancelled")
+        # At night it waits for the morning, unless the meeting would come first.
+        morning = unit.groups.next_day_moment(unit.now, groups.zone_of(unit, group))
+        _post(
+            unit,
+            group,
+            meeting,
+            "cancelled",
+            key=f"gmeet:{meeting.id}:cancelled",
+            due_at=morning if morning < meeting.starts_at else None,
+        )
     if meeting.repeat_days and not series:
         _next_of(unit, group, meeting)
     audit(

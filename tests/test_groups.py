@@ -222,6 +222,12 @@ def test_a_meeting_line_is_read_with_its_link_and_repeat() -> None:
     )
     assert parse("12-03 19:30", now=now, zone=ZONE) is None  # no link
     assert parse("01-03 19:30 https://x.nl", now=now, zone=ZONE) is None  # in the past
+    for with_day in ("do 12-03 19:30 https://x.nl", "Donderdag, 12-03 19:30 https://x.nl"):
+        assert parse(with_day, now=now, zone=ZONE) == (
+            datetime(2026, 3, 12, 18, 30, tzinfo=UTC),
+            "https://x.nl",
+            0,
+        )
 
 
 @pytest.mark.parametrize(
@@ -733,3 +739,15 @@ async def test_restricted_but_not_in_the_group_is_not_back(story: Story) -> None
     calls = await story.send(update_)
     assert one(story, PeerGroup).status == GroupStatus.INACTIVE
     assert texts(calls, chat=5001) == []
+
+
+@SQLITE
+async def test_a_meeting_cancelled_at_night_is_told_in_the_morning(story: Story) -> None:
+    await linked(story)
+    await plan_meeting(story, "05-03 19:30 https://meet.jit.si/noord")
+    assert "Nieuwe bijeenkomst" in group_texts(await story.tick())[0]
+    story.clock.set(datetime(2026, 3, 2, 22, 30, tzinfo=UTC))  # 23:30 in Amsterdam
+    calls = await story.press(PRO, f"gr:x:{one(story, GroupMeeting).id}")
+    assert group_texts(calls) == []
+    story.clock.set(datetime(2026, 3, 3, 8, 1, tzinfo=UTC))
+    assert "Gaat niet door" in group_texts(await story.tick())[0]
