@@ -93,6 +93,7 @@ async def run_bot(
             await _until_stopped(stop, [sender_task, keeper_task, *([poller] if poller else [])])
         finally:
             await stop_updates()
+            await rt.group_edits.settle()  # a folded "wie komt er?" count still goes
             stop.set()
             await sender_task
             await keeper_task  # gives the lease up, so another process takes over at once

@@ -12,6 +12,7 @@ from telegram.ext import CallbackContext
 
 from bot.clock import Clock
 from bot.flood import FloodGuard
+from bot.group_edits import GroupEdits
 from bot.settings import Settings
 from content import Content
 from reminders.calendar import Holiday
@@ -30,6 +31,10 @@ class Runtime:
     cipher: FieldCipher
     organisation_name: str
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @cached_property
+    def group_edits(self) -> GroupEdits:
+        return GroupEdits(60.0 / self.settings.pacing.per_group_per_minute)
 
     @cached_property
     def flood(self) -> FloodGuard:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import delete
@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from bot.runtime import Runtime
@@ -66,7 +66,7 @@ async def update_unit(rt: Runtime, update: Update) -> AsyncIterator[Unit | None]
         rt.wake_sender.set()
     if unit.compact:
         await _compact(rt)
-    await _apply_direct(unit, update)
+    await _apply_direct(rt, unit, update)
 
 
 async def _compact(rt: Runtime) -> None:
@@ -102,7 +102,7 @@ def _claim_update(session: Session, update_id: int, now: object) -> bool:
     return claimed is not None
 
 
-async def _apply_direct(unit: Unit, update: Update) -> None:
+async def _apply_direct(rt: Runtime, unit: Unit, update: Update) -> None:
     """Answer the button press and edit the pressed message: the only sends that skip the outbox."""
     query = update.callback_query
     for action in unit.direct:
@@ -121,14 +121,26 @@ async def _apply_direct(unit: Unit, update: Update) -> None:
         ):
             log.error("an edit not made for a group was refused in a group")
         elif isinstance(action, EditPressed) and query.message is not None:
-            await _quietly(
-                query.edit_message_text(
-                    action.message.text,
-                    parse_mode="HTML",
-                    reply_markup=reply_markup(action.message.buttons),
-                    link_preview_options=NO_PREVIEW,
-                )
+            edit = _editing(query, action)
+            chat = query.message.chat
+            if chat.type == "private":
+                await edit()
+            else:  # a group's message: at most one edit per gap, the newest last
+                await rt.group_edits.edit(chat.id, query.message.message_id, edit)
+
+
+def _editing(query: CallbackQuery, action: EditPressed) -> Callable[[], Awaitable[None]]:
+    async def edit() -> None:
+        await _quietly(
+            query.edit_message_text(
+                action.message.text,
+                parse_mode="HTML",
+                reply_markup=reply_markup(action.message.buttons),
+                link_preview_options=NO_PREVIEW,
             )
+        )
+
+    return edit
 
 
 async def _quietly(call: object) -> None:

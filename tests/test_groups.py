@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import runtime_of, sweep_tick
+from bot.group_edits import GroupEdits
 from services.admin import AdminError, revoke_professional
 from services.group_meetings import day_reminder_at, parse
 from services.group_policy import GroupPolicy
@@ -751,3 +752,26 @@ async def test_a_meeting_cancelled_at_night_is_told_in_the_morning(story: Story)
     assert group_texts(calls) == []
     story.clock.set(datetime(2026, 3, 3, 8, 1, tzinfo=UTC))
     assert "Gaat niet door" in group_texts(await story.tick())[0]
+
+
+@SQLITE
+async def test_many_pressing_at_once_fold_into_few_edits_with_the_last_count(
+    story: Story,
+) -> None:
+    """Strict pacing (20 a minute for a group): thirty "Ik kom" presses within the gap are
+    one edit at once and one after, which shows all thirty."""
+    await linked(story)
+    runtime_of(story.app).group_edits = GroupEdits(gap_seconds=0.3)
+    await plan_meeting(story, "05-03 19:30 https://meet.jit.si/noord")
+    [announced] = [c for c in await story.tick() if c.params.get("chat_id") == GROUP["id"]]
+    yes = dict(story.buttons(announced))["Ik kom"]
+    edits: list[str] = []
+    for number in range(30):
+        calls = await story.press(user(9000 + number, "X"), yes, message_id=99, chat=GROUP)
+        edits += texts(calls, "editMessageText")
+        answers = [c for c in calls if c.method == "answerCallbackQuery"]
+        assert len(answers) == 1, "every press is answered at once"
+    assert len(edits) == 1 and "Nog niemand" not in edits[0]
+    await runtime_of(story.app).group_edits.settle()
+    later = texts(story.request.calls[-1:], "editMessageText")
+    assert len(later) == 1 and "30 mensen komen" in later[0]
