@@ -49,6 +49,7 @@ _WEEKDAY = re.compile(
 _WEEKLY = re.compile(r"\b(wekelijks|elke week|iedere week|weekly|every week)\b", re.IGNORECASE)
 DAY_BEFORE = timedelta(days=1)
 HOUR_BEFORE = timedelta(hours=1)
+STALE_AFTER = timedelta(days=1)  # "how was it?" later than this makes no sense
 LOOK_AHEAD = timedelta(days=2)  # the sweep reads meetings starting within this, and those over
 
 
@@ -371,14 +372,15 @@ def _end(unit: Unit, group: PeerGroup, meeting: GroupMeeting, end: datetime) -> 
     meeting.ended_at = unit.now
     unit.session.execute(delete(GroupRsvp).where(col(GroupRsvp.meeting_id) == meeting.id))
     zone = groups.zone_of(unit, group)
-    group_posts.queue_poll(
-        unit,
-        group,
-        GroupPollKind.MEETING,
-        key=f"gpoll:meeting:{meeting.id}",
-        meeting_id=meeting.id,
-        due_at=unit.groups.next_day_moment(max(end, unit.now), zone),
-    )
+    if unit.now - end < STALE_AFTER:  # not for one long past (the group was away meanwhile)
+        group_posts.queue_poll(
+            unit,
+            group,
+            GroupPollKind.MEETING,
+            key=f"gpoll:meeting:{meeting.id}",
+            meeting_id=meeting.id,
+            due_at=unit.groups.next_day_moment(max(end, unit.now), zone),
+        )
     if meeting.repeat_days:
         _next_of(unit, group, meeting)
 

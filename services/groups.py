@@ -166,16 +166,17 @@ def bot_added(unit: Unit, chat_id: int, title: str | None, person: Person | None
         if title:
             group.title_enc = unit.cipher.encrypt(title)
         return
-    if group is None:
-        group = PeerGroup(
-            chat_id=chat_id,
-            status=GroupStatus.PENDING,
-            language=person.language if person is not None else "nl",
-            created_at=unit.now,
-        )
-        unit.session.add(group)
-        unit.session.flush()
-    group.leave_at = unit.now + unit.groups.leave_after
+    if group is not None:
+        return  # waiting to be linked already (its rights changed): its time runs on
+    group = PeerGroup(
+        chat_id=chat_id,
+        status=GroupStatus.PENDING,
+        language=person.language if person is not None else "nl",
+        created_at=unit.now,
+        leave_at=unit.now + unit.groups.leave_after,
+    )
+    unit.session.add(group)
+    unit.session.flush()
     say(unit, group, "group_not_linked", minutes=_minutes_left(unit, group))
 
 

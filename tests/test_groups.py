@@ -26,6 +26,7 @@ from storage.models import (
     ClientStatus,
     GroupLinkCode,
     GroupMeeting,
+    GroupMeetingStatus,
     GroupPoll,
     GroupRsvp,
     GroupStatus,
@@ -775,3 +776,36 @@ async def test_many_pressing_at_once_fold_into_few_edits_with_the_last_count(
     await runtime_of(story.app).group_edits.settle()
     later = texts(story.request.calls[-1:], "editMessageText")
     assert len(later) == 1 and "30 mensen komen" in later[0]
+
+
+@SQLITE
+async def test_a_rights_change_while_waiting_to_be_linked_does_not_restart_the_time(
+    story: Story,
+) -> None:
+    await story.send(make_member_update(GROUP, ANJA, "left", "member"))
+    story.clock.advance(timedelta(minutes=50))
+    calls = await story.send(
+        make_member_update(GROUP, ANJA, "member", "restricted", can_send_messages=True)
+    )
+    assert group_texts(calls) == [], "said once"
+    story.clock.advance(timedelta(minutes=11))
+    calls = await story.tick()
+    assert [c.params["chat_id"] for c in calls if c.method == "leaveChat"] == [GROUP["id"]]
+
+
+@SQLITE
+async def test_a_group_back_after_weeks_is_not_asked_about_meetings_long_past(
+    story: Story,
+) -> None:
+    await linked(story)
+    await plan_meeting(story, "05-03 19:30 https://meet.jit.si/noord")
+    await story.tick()
+    await story.send(make_member_update(GROUP, ANJA, "member", "kicked"))
+    await story.tick()
+    story.clock.set(datetime(2026, 3, 30, 9, 0, tzinfo=UTC))
+    await story.send(make_member_update(GROUP, PRO, "left", "member"))
+    calls = await story.tick()
+    story.clock.advance(timedelta(days=1))
+    calls += await story.tick()
+    assert [c for c in calls if c.method == "sendPoll"] == []
+    assert one(story, GroupMeeting).status == GroupMeetingStatus.HELD
