@@ -106,7 +106,8 @@ async def _send(application: Any, engine: Engine, chat_ids: list[int], tag: str)
             key=f"{tag}:{n}",
             chat_id=chat,
             recipient_kind="chat",
-            kind="nudge",
+            # To a group only kinds made for groups go (services/group_guard.py).
+            kind="group_prompt" if chat < 0 else "nudge",
             payload=Outgoing(f"Bericht {tag} {n}").payload,
             priority=PRIORITY_BULK,
             personal=False,
