@@ -54,10 +54,15 @@ def route(unit: Unit, professional: Professional, callback: Callback) -> None:
         _cancel_meeting(unit, professional, callback, series=step == "X")
         return
     group = _own(unit, professional, callback.int_part(1))
-    if group is None or (
-        step in ("pd", "wd", "ed") and not _set_rhythm(unit, group, step, callback.part(2) or "")
-    ):
+    if group is None:
         unit.answer_callback(unit.label("answer.stale_button", professional.language))
+        return
+    if step in ("pd", "wd", "ed"):
+        if _set_rhythm(unit, group, step, callback.part(2) or ""):
+            unit.answer_callback()
+            _show_page(unit, professional, group, edit=True)
+        else:
+            unit.answer_callback(unit.label("answer.stale_button", professional.language))
         return
     unit.answer_callback()
     language = professional.language
@@ -88,8 +93,6 @@ def route(unit: Unit, professional: Professional, callback: Callback) -> None:
                 ]
             ),
         )
-    elif step in ("pd", "wd", "ed"):  # set above
-        _show_page(unit, professional, group, edit=True)
     elif step == "u":
         unit.edit_pressed(
             unit.render("group_unlink_ask", language, title=groups.group_title(unit, group)),

@@ -412,6 +412,19 @@ async def test_a_removed_or_muted_bot_marks_the_group_inactive_and_tells_once(
     assert "weer in de groep" in texts(calls, chat=5001)[0]
 
 
+def refused_send(story: Story, detail: str) -> None:
+    """What the sender does when Telegram refuses a send to the group with `detail`."""
+    group = one(story, PeerGroup)
+    with session_scope(runtime_of(story.app).engine) as session:
+        recipient_gone(
+            session=session,
+            recipient_kind=RecipientKind.GROUP,
+            recipient_id=group.id,
+            now=story.clock.now(),
+            detail=detail,
+        )
+
+
 @SQLITE
 @pytest.mark.parametrize(
     ("detail", "reason"),
@@ -427,15 +440,7 @@ async def test_a_refused_send_tells_why_as_the_update_would(
     """A send can be refused before Telegram's my_chat_member update arrives: the professional
     hears the same reason either way."""
     await linked(story)
-    group = one(story, PeerGroup)
-    with session_scope(runtime_of(story.app).engine) as session:
-        recipient_gone(
-            session=session,
-            recipient_kind=RecipientKind.GROUP,
-            recipient_id=group.id,
-            now=story.clock.now(),
-            detail=detail,
-        )
+    refused_send(story, detail)
     assert one(story, PeerGroup).status == GroupStatus.INACTIVE
     [told] = texts(await story.tick(), chat=5001)
     assert reason in told
@@ -444,15 +449,7 @@ async def test_a_refused_send_tells_why_as_the_update_would(
 @SQLITE
 async def test_the_update_after_a_refused_send_names_the_reason(story: Story) -> None:
     await linked(story)
-    group = one(story, PeerGroup)
-    with session_scope(runtime_of(story.app).engine) as session:
-        recipient_gone(
-            session=session,
-            recipient_kind=RecipientKind.GROUP,
-            recipient_id=group.id,
-            now=story.clock.now(),
-            detail="Forbidden: something new",
-        )
+    refused_send(story, "Forbidden: something new")
     await story.send(make_member_update(GROUP, ANJA, "member", "kicked"))
     [told] = texts(await story.tick(), chat=5001)
     assert "uit de groep gehaald" in told
