@@ -11,7 +11,7 @@ from sqlalchemy import select
 from content.lines import Step, StepKind
 from reminders.localtime import at_local, local_date
 from reminders.moments import MOMENTS, moment_time, parse_moment
-from services import steps, trajecten
+from services import replies, steps, trajecten
 from services.callbacks import Callback, as_int, pack, row_of
 from services.messages import Button, keyboard
 from services.recipients import to_client
@@ -45,6 +45,9 @@ def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
         unit.answer_callback()
         unit.remove_pressed_buttons()
         steps.bring_forward(unit, traject)
+        return
+    if value == steps.WATCHED:
+        watched(unit, client, traject, step)
         return
     if value == steps.LATER:
         at = steps.snooze(unit, client, traject, step)
@@ -81,6 +84,30 @@ def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
             ),
         )
     steps.complete_step(unit, traject)
+
+
+def watched(unit: Unit, client: Client, traject: Traject, step: Step) -> None:
+    """"Video bekeken": kept once per client and step (pressing twice counts once); the step
+    stays waiting with its buttons, since watching is not doing it."""
+    already = unit.session.execute(
+        select(Reply.id).where(
+            Reply.client_id == client.id,
+            Reply.traject_id == traject.id,
+            Reply.step_key == step.key,
+            Reply.kind == trajecten.WATCHED_KIND,
+        )
+    ).first()
+    if already is None:
+        replies.keep(
+            unit,
+            client,
+            kind=trajecten.WATCHED_KIND,
+            traject=traject,
+            step_key=step.key,
+            asked_at=traject.step_sent_at,
+        )
+        client.last_activity_at = unit.now
+    unit.answer_callback(unit.label("step.watched_thanks", client.language))
 
 
 def _decode(step: Step, value: str) -> tuple[str, str | None] | None:

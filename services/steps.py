@@ -9,6 +9,7 @@ whoever answers first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,7 @@ from storage.models import (
 from storage.outbox import PRIORITY_BULK, PRIORITY_REPLY
 
 # The values a step button carries after "st:<traject>:<step>:".
-DONE, LATER, NOW = "d", "l", "n"
+DONE, LATER, NOW, WATCHED = "d", "l", "n", "w"
 
 
 def zone_of(unit: Unit, client: Client) -> ZoneInfo:
@@ -78,9 +79,22 @@ def recipients(unit: Unit, traject: Traject, step: Step) -> list[Client]:
 
 
 def step_buttons(unit: Unit, traject: Traject, step: Step, language: str) -> Keyboard:
-    def data(value: str | int) -> str:
+    def data(value: str) -> str:
         return pack("st", traject.id or 0, step.key, value)
 
+    # A step with a video gets "Video bekeken" first: the only way to count who watched it
+    # (issue 12's reach figures); pressing it keeps one "watched" reply and leaves the step waiting.
+    watched = (
+        [[Button(unit.label("step.watched", language), data=data(WATCHED))]]
+        if step.video_url and step.kind != StepKind.CHECKIN
+        else []
+    )
+    return (*keyboard(watched), *_answer_buttons(unit, step, language, data))
+
+
+def _answer_buttons(
+    unit: Unit, step: Step, language: str, data: Callable[[str], str]
+) -> Keyboard:
     later = Button(unit.label("step.later", language), data=data(LATER))
     if step.kind == StepKind.CHOICE:
         return keyboard(

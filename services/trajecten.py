@@ -23,6 +23,7 @@ from storage.crypto import FieldCipher
 from storage.models import Reply, Traject, TrajectMember, TrajectOverride
 
 DONE_KINDS = ("done", "choice", "scale", "text", "reflection", "checkin-done")
+WATCHED_KIND = "watched"  # "Video bekeken" on a step with a video (not doing it)
 
 
 class TailoringError(ValueError):

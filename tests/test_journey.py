@@ -309,3 +309,21 @@ async def test_a_nudge_button_after_the_line_is_over_is_stale(story: Story) -> N
     calls = await story.press(PUPIL, buttons(story, nudge)["Ik ga verder"])
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "werkt niet meer" in answer.params["text"]
+
+
+async def test_watched_is_kept_once_and_leaves_the_step_waiting(story: Story) -> None:
+    first = await onboarded(story)
+    labels = buttons(story, first)
+    assert list(labels)[0] == "Video bekeken ✔"  # the step with a video offers it first
+    for _ in range(2):  # pressing twice counts once
+        calls = await story.press(PUPIL, labels["Video bekeken ✔"])
+        answers = [c for c in calls if c.method == "answerCallbackQuery"]
+        assert answers and "De stap wacht nog op je" in answers[-1].params.get("text", "")
+        assert not [c for c in calls if c.method == "editMessageReplyMarkup"]
+    assert [(k, s) for k, s, _i, _v in replies(story)] == [("watched", "wat-is-het")]
+    with session_scope(runtime_of(story.app).engine) as session:
+        traject = session.execute(select(Traject)).scalar_one()
+        assert traject.step_key == "wat-is-het"  # watching is not doing the step
+    await story.press(PUPIL, labels["Gelezen ✔"])
+    kinds = [(k, s) for k, s, _i, _v in replies(story)]
+    assert kinds == [("watched", "wat-is-het"), ("done", "wat-is-het")]

@@ -164,13 +164,13 @@ def chat(*args: str, typed: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_chat_as_a_client_presses_numbered_buttons_and_types(tmp_path: Path) -> None:
-    done = chat(typed="1\n2\n1\n:later 1d\nHoe lang duurt dit?\n:quit\n", cwd=tmp_path)
+    done = chat(typed="1\n2\n2\n:later 1d\nHoe lang duurt dit?\n:quit\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
     assert " 1  Ja, ik doe mee" in out  # the consent, buttons numbered
     assert "Fijn dat je meedoet" in out  # pressed 1
     assert "Spanning voor school" in out  # pressed 2 (a moment): the first step
-    assert "donderdag om 15:30" in out  # pressed 1 (read)
+    assert "donderdag om 15:30" in out  # pressed 2 (read; 1 is "Video bekeken")
     assert "het is nu Tue 03 Mar" in out  # :later 1d
     assert "als vraag naar Mirjam" in out  # typed text that is no answer
     assert list(tmp_path.iterdir()) == []
