@@ -25,6 +25,7 @@ from bot.cli_admin import (
 )
 from bot.cli_common import ConfigOption, err, out, settings_for
 from bot.cli_proof import bench, chaos
+from bot.cli_report import report
 from bot.errors import UserError
 from content.problems import ContentError
 
@@ -57,6 +58,7 @@ app.command()(audit)
 app.command()(export)
 app.command()(erase)
 app.command()(retention)
+app.command()(report)
 app.command()(bench)
 app.command()(chaos)
 

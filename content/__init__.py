@@ -13,6 +13,7 @@ from pathlib import Path
 from content.lines import LANGUAGES, Line, require_lines
 from content.problems import ContentError, Problem
 from content.render import Renderer, content_dirs, require_renderer
+from content.report_words import ReportWords, load_report_words
 from content.safety import SafetyPhrases, load_notice_version, load_safety
 
 __all__ = ["LANGUAGES", "Content", "ContentError", "Line", "Problem", "Renderer", "load_content"]
@@ -24,6 +25,7 @@ class Content:
     renderer: Renderer
     safety: SafetyPhrases
     notice_version: str
+    report: ReportWords  # the anonymous report's words and page (content/report/)
 
     def line(self, key: str) -> Line:
         return self.lines[key]
@@ -63,9 +65,16 @@ def load_content(
     renderer = require_renderer(directories)
     safety, safety_problems = load_safety(directories)
     notice_version, notice_problems = load_notice_version(directories)
-    if safety_problems or notice_problems:
-        raise ContentError(safety_problems + notice_problems)
-    return Content(lines=lines, renderer=renderer, safety=safety, notice_version=notice_version)
+    report, report_problems = load_report_words(directories)
+    if safety_problems or notice_problems or report_problems or report is None:
+        raise ContentError(safety_problems + notice_problems + report_problems)
+    return Content(
+        lines=lines,
+        renderer=renderer,
+        safety=safety,
+        notice_version=notice_version,
+        report=report,
+    )
 
 
 def with_videos(lines: dict[str, Line], video_links: Mapping[str, str]) -> dict[str, Line]:

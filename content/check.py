@@ -20,6 +20,7 @@ from content.plain import (
 )
 from content.problems import Problem, read_toml
 from content.render import Renderer
+from content.report_words import load_report_words
 from content.safety import load_lock_screen_words, load_notice_version, load_safety
 from content.telegram_text import button_problems, message_problems
 
@@ -43,6 +44,7 @@ def check_content(directories: Sequence[Path]) -> list[Problem]:
         problems.extend(_check_pictures(line, directories))
     problems.extend(load_safety(directories)[1])
     problems.extend(load_notice_version(directories)[1])
+    problems.extend(load_report_words(directories)[1])
     return problems
 
 

@@ -67,3 +67,47 @@ def scores_chart(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def bars_svg(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    title: str,
+    colours: Sequence[str] = ("#2f6f8f", "#e0a030"),
+) -> str:
+    """Bars per period, stacked when there are several series, as an inline SVG element (for a
+    self-contained HTML page). A value of None (hidden: fewer than 5) leaves its spot empty."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9}):
+        figure = Figure(figsize=(7.2, 3.0), dpi=100)
+        axes = figure.subplots()
+        positions = list(range(len(labels)))
+        bottoms = [0.0] * len(labels)
+        for (name, values), colour in zip(series, colours, strict=False):
+            heights = [v if v is not None else 0.0 for v in values]
+            shown = [v is not None for v in values]
+            axes.bar(
+                [p for p, s in zip(positions, shown, strict=True) if s],
+                [h for h, s in zip(heights, shown, strict=True) if s],
+                bottom=[b for b, s in zip(bottoms, shown, strict=True) if s],
+                color=colour,
+                label=name,
+            )
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        step = max(1, len(labels) // 13)  # at most about 13 labels under the bars
+        axes.set_xticks(positions[::step], list(labels)[::step], rotation=0)
+        axes.set_title(title)
+        axes.grid(axis="y", alpha=0.3)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        if len(series) > 1:
+            axes.legend(fontsize="small", loc="upper left", frameon=False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]

@@ -87,10 +87,10 @@ def answer_step_button(unit: Unit, client: Client, callback: Callback) -> None:
 
 
 def watched(unit: Unit, client: Client, traject: Traject, step: Step) -> None:
-    """"Video bekeken": kept once per client and step (pressing twice counts once); the step
-    stays waiting with its buttons, since watching is not doing it."""
+    """The "Video bekeken" button: kept once per client and step (twice counts once); the
+    step stays waiting with its buttons, since watching is not doing it."""
     already = unit.session.execute(
-        select(Reply.id).where(
+        select(Reply.created_at).where(  # type: ignore[call-overload]
             Reply.client_id == client.id,
             Reply.traject_id == traject.id,
             Reply.step_key == step.key,

@@ -92,9 +92,7 @@ def step_buttons(unit: Unit, traject: Traject, step: Step, language: str) -> Key
     return (*keyboard(watched), *_answer_buttons(unit, step, language, data))
 
 
-def _answer_buttons(
-    unit: Unit, step: Step, language: str, data: Callable[[str], str]
-) -> Keyboard:
+def _answer_buttons(unit: Unit, step: Step, language: str, data: Callable[[str], str]) -> Keyboard:
     later = Button(unit.label("step.later", language), data=data(LATER))
     if step.kind == StepKind.CHOICE:
         return keyboard(

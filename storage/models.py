@@ -718,6 +718,9 @@ class PeerGroup(SQLModel, table=True):
     next_poll_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     last_post_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     posts: int = 0  # how many prompts and encouragements went: the variety's seed
+    # How many people are in the group besides the bot (Telegram's count, asked when it is linked
+    # and when someone joins or leaves): the report's "members". None: not known yet.
+    members: int | None = None
 
 
 class GroupLinkCode(SQLModel, table=True):
