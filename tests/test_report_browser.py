@@ -27,7 +27,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 PROBE = """<script>
 window.__errors = [];
 window.addEventListener("error", function (e) {
-  window.__errors.push(String(e.message || (e.target && (e.target.src || e.target.href)) || "error"));
+  var what = e.message || (e.target && (e.target.src || e.target.href));
+  window.__errors.push(String(what || "error"));
 }, true);
 window.addEventListener("unhandledrejection", function () { window.__errors.push("rejection"); });
 window.addEventListener("load", function () {
