@@ -126,6 +126,7 @@ def build_application(
         ("pin", basics.set_pin),
         ("groepen", basics.group_list),
         ("nieuwegroep", basics.new_group),
+        ("maand", basics.month_figures),
     ):
         application.add_handler(CommandHandler(command, handler, filters=new & private))
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))

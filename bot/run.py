@@ -52,6 +52,7 @@ COMMANDS = (
     "pin",
     "groepen",
     "nieuwegroep",
+    "maand",
 )
 # The menu in group chats: what the bot does there.
 GROUP_COMMANDS = ("help", "koppel", "ontkoppel")

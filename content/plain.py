@@ -90,6 +90,8 @@ PROFESSIONAL_TEMPLATES = frozenset(
     {
         "client_joined",
         "client_stopped",
+        "month_figures",
+        "month_figures_page",
         "group_code",
         "group_linked_pro",
         "group_unlinked_pro",

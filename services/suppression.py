@@ -56,7 +56,11 @@ def suppress(
     """Which of the `shown` cells to mark, and how. `unshown` are cells a relation needs that
     the report never shows (their values, to know whether they are small)."""
     hidden_values = dict(unshown or {})
-    relations = [r for r in relations if all(m in shown or m in hidden_values for m in r.members())]
+    relations = [
+        r
+        for r in relations
+        if r.parts and all(m in shown or m in hidden_values for m in r.members())
+    ]
     marks: dict[CellId, Mark] = {
         cell: Mark.SMALL for cell, value in shown.items() if small(value, threshold)
     }
@@ -80,6 +84,8 @@ def suppress(
             # Hide the smallest part shown (the total only when no part is left): it costs the
             # reader the least.
             candidates = [m for m in relation.parts if not unknown(m)] or [relation.total]
+            if unknown(candidates[0]):
+                continue  # nothing left to hide (cannot happen with one unknown; a guard)
             victim = min(candidates, key=lambda m: (shown[m], str(m)))
             marks[victim] = Mark.HIDDEN
             changed = True

@@ -565,3 +565,14 @@ def test_duwtje_report_explains_a_wrong_question(config: Path, args: list[str], 
     assert code != 0
     assert says in stdout + stderr
     assert "Traceback" not in stderr
+
+
+def test_a_sum_without_parts_or_a_lone_part_ends() -> None:
+    # "All lines" of a caseload without lines: a total with no parts; it must not loop.
+    assert suppress({"all": 0}, [Relation("all", ())]) == {"all": Mark.SMALL}
+    # One line: all lines equals it; hiding one hides the other.
+    marks = suppress(
+        {"all": 9, "line": 9, "t": 12, "x": 3},
+        [Relation("all", ("line",)), Relation("t", ("all", "x"))],
+    )
+    assert marks == {"x": Mark.SMALL, "all": Mark.HIDDEN, "line": Mark.HIDDEN}

@@ -37,6 +37,7 @@ from services import (
     reachability,
 )
 from services import digest_settings as digest_settings_service
+from services import month_figures as month_figures_service
 from services.people import Person
 from services.unit import Unit
 from storage.models import Client, Professional
@@ -179,6 +180,7 @@ PROFESSIONAL_COMMANDS: dict[str, tuple[Callable[[Unit, Professional], None], boo
     "pin": (pin.command, False),
     "groepen": (group_admin.list_groups, False),
     "nieuwegroep": (groups.new_code, False),
+    "maand": (month_figures_service.command, False),
 }
 
 
@@ -197,6 +199,7 @@ consult_hours = _pro("spreekuur")  # /spreekuur
 set_pin = _pro("pin")  # /pin
 group_list = _pro("groepen")  # /groepen
 new_group = _pro("nieuwegroep")  # /nieuwegroep
+month_figures = _pro("maand")  # /maand
 
 
 def prepare_work(wanted: str) -> Work:

@@ -26,6 +26,7 @@ from services import (
     group_admin,
     invites,
     journey,
+    month_figures,
     onboarding,
     parent_consent,
     parents,
@@ -109,4 +110,5 @@ PRO_ACTIONS = {
     "ex": export.route,
     "ta": tailoring.route,
     "gr": group_admin.route,
+    "mf": month_figures.route,
 }
