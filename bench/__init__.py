@@ -25,7 +25,7 @@ class Benchmark:
 
 
 def registry() -> dict[str, Benchmark]:
-    from bench import digest, enqueue, fanout, jobs, memory, sweep
+    from bench import digest, enqueue, fanout, jobs, memory, report, sweep
 
     return {
         "fanout": Benchmark(
@@ -36,6 +36,7 @@ def registry() -> dict[str, Benchmark]:
         "sweep": Benchmark("sweep", sweep.TARGET, sweep.run, correctness=("wrong_rows",)),
         "memory": Benchmark("memory", memory.TARGET, memory.run),
         "jobs": Benchmark("jobs", jobs.TARGET, jobs.run, correctness=("job_difference",)),
+        "report": Benchmark("report", report.TARGET, report.run, correctness=("wrong_counts",)),
     }
 
 

@@ -61,3 +61,13 @@ def test_the_correctness_gate_looks_only_at_what_must_be_zero() -> None:
     assert correct(fanout, {"lost": 0, "count_429": 0, "msg_per_s": 3.0, "met": False})
     assert not correct(fanout, {"lost": 1, "count_429": 0, "met": False})
     assert not correct(fanout, {"count_429": 0})  # a figure that is missing is not zero
+
+
+def test_bench_report_times_a_year_and_checks_its_totals(tmp_path: Path) -> None:
+    result = duwtje("bench", "report", "--quick", "--json", "figures.json", cwd=tmp_path)
+    report = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))["report"]
+    assert report["clients"] == 500 and report["replies"] > 5_000
+    assert report["report_ms"] > 0 and report["orm_rows_ms"] > 0
+    assert report["wrong_counts"] == 0  # its totals agree with COUNT(*) of the seed
+    assert report["met"] == (report["report_ms"] < 10_000)
+    assert result.returncode == (0 if report["met"] else 1), result.stdout + result.stderr
