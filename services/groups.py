@@ -494,6 +494,14 @@ def member_left(unit: Unit, chat_id: int, telegram_user_id: int) -> None:
         recount(unit, meeting)
 
 
+def count_members(unit: Unit, chat_id: int, count: int) -> None:
+    """Telegram's member count (asked when the group is linked and when someone joins or
+    leaves), less the bot itself: the report's "members". Only a number is kept."""
+    group = group_of(unit, chat_id)
+    if group is not None:
+        group.members = max(count - 1, 0)
+
+
 def member_pseudonym(unit: Unit, meeting: GroupMeeting, telegram_user_id: int) -> str:
     return unit.cipher.pseudonym(f"meeting:{meeting.id}:{telegram_user_id}")
 

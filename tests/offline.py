@@ -29,6 +29,7 @@ class OfflineRequest(BaseRequest):
     errors: dict[str, list[Exception]] = field(default_factory=dict)
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # sent polls by id
+    member_count: int = 6  # what getChatMemberCount answers (the bot included)
 
     async def initialize(self) -> None:
         return None
@@ -106,6 +107,8 @@ class OfflineRequest(BaseRequest):
             poll = next(reversed(self.polls.values()))
             poll["is_closed"] = True
             return poll
+        if method == "getChatMemberCount":
+            return self.member_count
         if method in (
             "leaveChat",
             "answerCallbackQuery",

@@ -98,7 +98,9 @@ async def test_a_professional_links_a_group_with_a_one_time_code(story: Story) -
     [told] = texts(calls, chat=5001)
     assert "Mantelzorg Noord" in told and "gekoppeld" in told
     # The welcome's button is the group's carer link: a deep link, not used up by one.
-    linked_message = next(c for c in calls if c.params.get("chat_id") == GROUP["id"])
+    linked_message = next(
+        c for c in calls if c.method == "sendMessage" and c.params.get("chat_id") == GROUP["id"]
+    )
     markup = linked_message.params["reply_markup"]
     assert "t.me/duwtje_test_bot?start=" in markup["inline_keyboard"][0][0]["url"]
     group = one(story, PeerGroup)
@@ -460,7 +462,9 @@ async def test_a_revoked_professionals_groups_and_carer_link_move_to_the_success
     story: Story,
 ) -> None:
     calls = await linked(story)
-    linked_message = next(c for c in calls if c.params.get("chat_id") == GROUP["id"])
+    linked_message = next(
+        c for c in calls if c.method == "sendMessage" and c.params.get("chat_id") == GROUP["id"]
+    )
     url = linked_message.params["reply_markup"]["inline_keyboard"][0][0]["url"]
     await code_for(story)  # an unused code: it dies with her access
     with (
@@ -806,3 +810,17 @@ async def test_a_group_back_after_weeks_is_not_asked_about_meetings_long_past(
     calls += await story.tick()
     assert [c for c in calls if c.method == "sendPoll"] == []
     assert one(story, GroupMeeting).status == GroupMeetingStatus.HELD
+
+
+async def test_the_member_count_is_kept_as_a_number_at_linking_and_joins(story: Story) -> None:
+    story.request.member_count = 6  # five people and the bot
+    await linked(story)
+    assert one(story, PeerGroup).members == 5
+    story.request.member_count = 8
+    await story.send(make_group_update(GROUP, ANJA, new_chat_members=[ANJA, BERT]))
+    assert one(story, PeerGroup).members == 7
+    story.request.member_count = 7
+    await story.send(make_group_update(GROUP, BERT, left_chat_member=BERT))
+    assert one(story, PeerGroup).members == 6
+    asked = [c for c in story.request.calls if c.method == "getChatMemberCount"]
+    assert len(asked) == 3 and all(c.params["chat_id"] == GROUP["id"] for c in asked)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers import basics, buttons
@@ -41,9 +42,14 @@ async def message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     username = context.bot.username
     person = person_of(update, rt)
+    counted = None
+    if incoming.new_chat_members or incoming.left_chat_member or _linking(incoming, username):
+        counted = await _member_count(context, chat.id)
     async with update_unit(rt, update) as unit:
         if unit is None:
             return
+        if counted is not None:
+            groups.count_members(unit, chat.id, counted)
         if incoming.migrate_to_chat_id:
             groups.migrated(unit, old_chat_id=chat.id, new_chat_id=incoming.migrate_to_chat_id)
         elif incoming.migrate_from_chat_id:
@@ -58,6 +64,22 @@ async def message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             _command_in_group(rt, unit, person, incoming, username)
         elif person is not None:
             crisis_in_group(unit, update, person)
+
+
+def _linking(incoming: Message, username: str) -> bool:
+    found = _command(incoming, username)
+    return found is not None and found[0] == "koppel"
+
+
+async def _member_count(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> int | None:
+    """How many are in the group (the report counts members; nobody's name is kept). Asked
+    before the unit of work opens, so no transaction waits on Telegram; None when Telegram
+    will not say (the bot just left, a network error): the last count stays."""
+    try:
+        return await context.bot.get_chat_member_count(chat_id)
+    except TelegramError as exc:
+        log.info("no member count for a group: %s", type(exc).__name__)
+        return None
 
 
 def _command(incoming: Message, username: str) -> tuple[str, list[str]] | None:

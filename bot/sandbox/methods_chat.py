@@ -75,6 +75,15 @@ async def get_chat_member(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     return member_object(person_user(person), "left")
 
 
+@method("getChatMemberCount", chat_id=Kind.CHAT_ID)
+async def get_chat_member_count(sandbox: Sandbox, params: dict[str, Any]) -> Any:
+    """People in the chat, and the bot when it is in it (Telegram counts bots too)."""
+    chat = _visible_chat(sandbox, params.get("chat_id"))
+    if chat.type == PRIVATE:
+        return 2
+    return len(chat.members) + int(chat.bot_inside)
+
+
 @method("leaveChat", chat_id=Kind.CHAT_ID)
 async def leave_chat(sandbox: Sandbox, params: dict[str, Any]) -> Any:
     world = sandbox.world
