@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 
 from services.audit import audit
 from services.callbacks import Callback, pack
+from services.figures import NUDGE_KINDS, STEP_KINDS
 from services.messages import Button, Keyboard, Outgoing, keyboard
 from services.recipients import to_client, to_professional
 from services.unit import Unit
@@ -192,9 +193,14 @@ def _record_departure(unit: Unit, client: Client, traject: Traject | None) -> No
             else None,
             joined_month=joined.replace(day=1),
             left_on=unit.now.date(),
+            # Counted as the report counts them (services/figures.py): steps done, check-ins
+            # and a watched video apart; the nudges that count as nudges there.
             steps_done=count(
                 select(func.count(func.distinct(_reply.c.step_key))).where(
-                    _reply.c.client_id == client_id, _reply.c.step_key.is_not(None)
+                    _reply.c.client_id == client_id,
+                    _reply.c.step_key.is_not(None),
+                    _reply.c.occurrence.is_(None),
+                    _reply.c.kind.in_(STEP_KINDS),
                 )
             ),
             questions=count(
@@ -203,12 +209,18 @@ def _record_departure(unit: Unit, client: Client, traject: Traject | None) -> No
                 .where(_question.c.client_id == client_id)
             ),
             nudges=count(
-                select(func.count()).select_from(_nudge).where(_nudge.c.client_id == client_id)
+                select(func.count())
+                .select_from(_nudge)
+                .where(_nudge.c.client_id == client_id, _nudge.c.kind.in_(NUDGE_KINDS))
             ),
             nudges_followed=count(
                 select(func.count())
                 .select_from(_nudge)
-                .where(_nudge.c.client_id == client_id, _nudge.c.followed_at.is_not(None))
+                .where(
+                    _nudge.c.client_id == client_id,
+                    _nudge.c.kind.in_(NUDGE_KINDS),
+                    _nudge.c.followed_at.is_not(None),
+                )
             ),
         )
     )

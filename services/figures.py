@@ -42,6 +42,7 @@ FOLLOWED_WITHIN = timedelta(hours=48)
 # What a step's completion is (a reflection comes after its "done"; it does not complete twice).
 COMPLETION_KINDS = tuple(k for k in DONE_KINDS if k != "reflection")
 CHECKIN_DONE = "checkin-done"
+STEP_KINDS = tuple(k for k in COMPLETION_KINDS if k != CHECKIN_DONE)  # a step, not a check-in
 REPLY_KINDS = (*DONE_KINDS, "checkin", WATCHED_KIND)
 NUDGE_KINDS = (NudgeKind.LADDER, NudgeKind.WELCOME, NudgeKind.PROFESSIONAL)
 
