@@ -407,6 +407,11 @@ class _Builder:
         ):
             return
         texts = {(s.key, i.key): i.text.get(self.language) for s in known.steps for i in s.items}
+        steps = {s.key: s.title.get(self.language) for s in known.steps}
+        seen = Counter(texts[key] for key in items)
+        for key in items:  # the same question in two check-ins: say which check-in
+            if seen[texts[key]] > 1:
+                texts[key] = f"{steps[key[0]]}: {texts[key]}"
         table = Table(
             f"scores:{line}",
             "scores",
