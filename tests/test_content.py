@@ -413,3 +413,19 @@ def test_every_rung_has_five_texts_in_each_language() -> None:
             for text in texts:
                 assert "Sanne" in text.split("\n", 1)[0]
                 assert "Let op je gedachten" not in text.split("\n", 1)[0]
+
+
+def test_broken_report_words_name_the_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "report").mkdir()
+    shipped = (SHIPPED / "report" / "en.toml").read_text(encoding="utf-8")
+    broken = shipped.replace('title = "Duwtje\'s reach"\n', "").replace(
+        'hours = "{value} hours"', 'hours = "{value hours"'
+    )
+    assert broken != shipped
+    (tmp_path / "report" / "en.toml").write_text(broken, encoding="utf-8")
+    problems = [str(p) for p in check_content(content_dirs([tmp_path]))]
+    en = str(tmp_path / "report" / "en.toml")
+    assert f"{en}: hours: a {{value}} is not closed" in " ".join(problems)
+    assert any("report/en.toml: title: missing here" in p for p in problems), problems
+    with pytest.raises(ContentError, match="report/en.toml"):
+        load_content([tmp_path])
