@@ -427,5 +427,5 @@ def test_broken_report_words_name_the_file_and_key(tmp_path: Path) -> None:
     en = str(tmp_path / "report" / "en.toml")
     assert f"{en}: hours: a {{value}} is not closed" in " ".join(problems)
     assert any("report/en.toml: title: missing here" in p for p in problems), problems
-    with pytest.raises(ContentError, match="report/en.toml"):
+    with pytest.raises(ContentError, match=r"report/en\.toml"):
         load_content([tmp_path])
