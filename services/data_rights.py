@@ -20,9 +20,11 @@ import base64
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 
+from reminders.localtime import local_date
 from services.audit import audit
 from services.callbacks import Callback, pack
 from services.figures import NUDGE_KINDS, STEP_KINDS
@@ -183,7 +185,9 @@ def _record_departure(unit: Unit, client: Client, traject: Traject | None) -> No
     _reply = Reply.__table__  # type: ignore[attr-defined]
     _question = Question.__table__  # type: ignore[attr-defined]
     _nudge = Nudge.__table__  # type: ignore[attr-defined]
-    joined = client.created_at.date()
+    # Local dates, as the report's periods are (an erasure at 00:30 in Amsterdam is that day).
+    zone = ZoneInfo(unit.session.get_one(Organisation, client.organisation_id).time_zone)
+    joined = local_date(client.created_at, zone)
     unit.session.add(
         Departure(
             organisation_id=client.organisation_id,
@@ -192,7 +196,7 @@ def _record_departure(unit: Unit, client: Client, traject: Traject | None) -> No
             if traject and traject.line_key in unit.content.lines
             else None,
             joined_month=joined.replace(day=1),
-            left_on=unit.now.date(),
+            left_on=local_date(unit.now, zone),
             # Counted as the report counts them (services/figures.py): steps done, check-ins
             # and a watched video apart; the nudges that count as nudges there.
             steps_done=count(

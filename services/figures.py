@@ -32,10 +32,12 @@ from zoneinfo import ZoneInfo
 from content import Content
 from content.lines import ItemKind, Line
 from reminders.localtime import at_local
+from services.group_posts import POLL_OPTIONS
 from services.trajecten import DONE_KINDS, WATCHED_KIND
-from storage.models import AppointmentStatus, NudgeKind
+from storage.models import AppointmentStatus, GroupPollKind, NudgeKind
 from storage.report_rows import Rows
 
+KNOWN_POLLS = {str(kind) for kind in GroupPollKind}
 NO_LINE = "-"  # a person without a line (yet): kept apart, so the sums still add up
 OTHER_STEPS = "-"  # steps added for one traject only, counted together
 FOLLOWED_WITHIN = timedelta(hours=48)
@@ -243,7 +245,10 @@ def count(
         cell["not_coming"] += meeting.not_coming
     polls: Counter[tuple[str, int]] = Counter()
     for poll in rows.polls:
-        votes = _poll_counts(poll.counts)
+        options = POLL_OPTIONS.get(GroupPollKind(poll.kind)) if poll.kind in KNOWN_POLLS else None
+        if options is None:
+            continue  # a kind we no longer ask: it has no row in the polls table to add up to
+        votes = _poll_counts(poll.counts)[: len(options)]
         cell = groups[bucket_of(poll.created_at)]
         cell["polls"] += 1
         cell["votes"] += sum(votes)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from content import Content
-from content.lines import Line
+from content.lines import Line, StepKind
 from content.report_words import ReportWords
 from reminders.localtime import at_local
 from services import figures, suppression
@@ -118,6 +118,8 @@ def build(
         start=at_local(first, time(0), zone),
         end=at_local(last + timedelta(days=1), time(0), zone),
         now=now,
+        first=first,
+        last=last,
         professional_id=professional_id,
     )
     rows = fetch(
@@ -161,6 +163,7 @@ class _Builder:
         self.erased_row = erased_row and bool(counted.erased)
         self.relations: list[Relation[CellId]] = []
         self.unshown: dict[CellId, int] = {}
+        self.harmless_zero: set[CellId] = set()
         self.tables: list[Table] = []
 
     def say(self, key: str, **values: object) -> str:
@@ -222,7 +225,9 @@ class _Builder:
             for col in t.columns
             if not col.rate and r.values.get(col.key) is not None
         }
-        marks = suppression.suppress(shown, self.relations, unshown=self.unshown)
+        marks = suppression.suppress(
+            shown, self.relations, unshown=self.unshown, harmless_zero=self.harmless_zero
+        )
         self.rates(marks)
         return Report(
             language=self.language,
@@ -267,23 +272,30 @@ class _Builder:
         return self.c.erased.get(line, Counter())[measure]
 
     def _additive(self, table: Table, line: str, measures: Iterable[str]) -> None:
-        """Fill the counts of each bucket, the erased row and the total, and note their sums."""
+        """Fill the counts of each bucket, the erased row and the total, and note their sums:
+        the buckets add up to `kept` (never shown: the people still here), which plus the
+        erased row is the total. Sums nested that way let suppression follow a reader who
+        combines them (the total minus the per-step counts gives the erased row)."""
         buckets = range(len(self.c.buckets))
         for measure in measures:
             parts = []
             for index, row in zip(buckets, table.rows, strict=False):
                 row.values[measure] = self._per_line(line, measure, index)
                 parts.append((table.key, row.key, measure))
-            kept = sum(table.rows[i].values[measure] or 0 for i in buckets)
-            erased = self._erased(line, measure)
+            kept: CellId = (table.key, "kept", measure)
+            self.unshown[kept] = sum(int(table.rows[i].values[measure] or 0) for i in buckets)
+            self.relations.append(Relation(kept, tuple(parts)))
+            with_erased = self.erased_row and measure in _ERASED_MEASURES
+            erased = self._erased(line, measure) if with_erased else 0
             if self.erased_row:
-                table.rows[-2].values[measure] = erased if measure in _ERASED_MEASURES else None
-                if measure in _ERASED_MEASURES:
-                    parts.append((table.key, ERASED, measure))
-            table.rows[-1].values[measure] = kept + (
-                erased if self.erased_row and measure in _ERASED_MEASURES else 0
+                table.rows[-2].values[measure] = erased if with_erased else None
+            table.rows[-1].values[measure] = self.unshown[kept] + erased
+            self.relations.append(
+                Relation(
+                    (table.key, TOTAL, measure),
+                    (kept, (table.key, ERASED, measure)) if with_erased else (kept,),
+                )
             )
-            self.relations.append(Relation((table.key, TOTAL, measure), tuple(parts)))
 
     def take_part(self, line: str) -> None:
         table = Table(
@@ -296,23 +308,40 @@ class _Builder:
             line=line,
         )
         self._additive(table, line, ("invited", "started", "steps", "checkins"))
-        for index, row in enumerate(table.rows[: len(self.c.buckets)]):
+        self._active_column(table, line)
+        self.tables.append(table)
+
+    def _active_column(self, table: Table, line: str) -> None:
+        """Active people per bucket and in the period: distinct people, so no plain sums, but
+        what a reader knows still holds: the period's count (`kept`, never shown) is at least
+        each bucket's (by an unshown slack), equals it with one bucket, and plus the erased
+        row gives the total."""
+        buckets = table.rows[: len(self.c.buckets)]
+        for index, row in enumerate(buckets):
             row.values["active"] = len(self._active(line, index))
         period = (
             set().union(*self.c.active_period.values())
             if line == ALL
             else self.c.active_period.get(line, set())
         )
-        erased = self._erased(line, "active")
+        kept: CellId = (table.key, "kept", "active")
+        self.unshown[kept] = len(period)
+        if len(buckets) == 1:
+            self.relations.append(Relation(kept, ((table.key, buckets[0].key, "active"),)))
+        else:
+            for row in buckets:
+                slack: CellId = (table.key, f"slack:{row.key}", "active")
+                self.unshown[slack] = len(period) - int(row.values["active"] or 0)
+                self.relations.append(Relation(kept, ((table.key, row.key, "active"), slack)))
+        erased = self._erased(line, "active") if self.erased_row else 0
         if self.erased_row:
             table.rows[-2].values["active"] = erased
-            kept: CellId = (table.key, "kept", "active")
-            self.unshown[kept] = len(period)
             self.relations.append(
                 Relation((table.key, TOTAL, "active"), (kept, (table.key, ERASED, "active")))
             )
-        table.rows[-1].values["active"] = len(period) + (erased if self.erased_row else 0)
-        self.tables.append(table)
+        else:
+            self.relations.append(Relation((table.key, TOTAL, "active"), (kept,)))
+        table.rows[-1].values["active"] = len(period) + erased
 
     def _active(self, line: str, index: int) -> set[int]:
         if line == ALL:
@@ -392,8 +421,38 @@ class _Builder:
                     Relation((table.key, key, "reached"), ((table.key, key, part), rest))
                 )
             table.rows.append(row)
-        if table.rows:
-            self.tables.append(table)
+        if not table.rows:
+            return
+        self.tables.append(table)
+        if known is None:
+            return  # a line no longer shipped: which rows are check-ins is not known
+        checkins = {s.key for s in known.steps if s.kind == StepKind.CHECKIN}
+        step_rows = [r.key for r in table.rows if r.key not in checkins]
+        self.relations.append(
+            Relation(
+                (f"take_part:{line}", "kept", "steps"),
+                tuple((table.key, key, "completed") for key in step_rows),
+            )
+        )
+        # Check-ins: the ones in the row are in this table; the weekly ones count each week.
+        weekly: CellId = (table.key, "weekly", "checkins")
+        in_row = [
+            r
+            for r in table.rows
+            if r.key in checkins and r.key not in {s.key for s in known.recurring()}
+        ]
+        counted = self.c.counts
+        total_checkins = sum(
+            counted.get((line, i), Counter())["checkins"] for i in range(len(self.c.buckets))
+        )
+        self.unshown[weekly] = total_checkins - sum(int(r.values["completed"] or 0) for r in in_row)
+        self.harmless_zero.add(weekly)
+        self.relations.append(
+            Relation(
+                (f"take_part:{line}", "kept", "checkins"),
+                (*((table.key, r.key, "completed") for r in in_row), weekly),
+            )
+        )
 
     def scores(self, line: str) -> None:
         known: Line | None = self.content.lines.get(line)
@@ -509,6 +568,17 @@ class _Builder:
                             tuple((f"{kind}:{line}", row.key, column.key) for line in each),
                         )
                     )
+        # Active people: each line counts its own, all lines each person once; the overlap
+        # (people on two lines in the same week) is never shown, and none of it is no news.
+        table = next(t for t in self.tables if t.key == f"take_part:{ALL}")
+        for row_key in [*(b.key for b in self.c.buckets), "kept"]:
+            overlap: CellId = (table.key, f"overlap:{row_key}", "active")
+            mine: CellId = (table.key, row_key, "active")
+            value = self.unshown[mine] if row_key == "kept" else table_value(table, row_key)
+            per_line: list[CellId] = [(f"take_part:{line}", row_key, "active") for line in each]
+            self.unshown[overlap] = sum(self._cell(cell) for cell in per_line) - value
+            self.harmless_zero.add(overlap)
+            self.relations.append(Relation(mine, tuple(per_line), (overlap,)))
         # Erased people who were active add up over the lines too (each has one line).
         if self.erased_row:
             self.relations.append(
@@ -517,6 +587,12 @@ class _Builder:
                     tuple((f"take_part:{line}", ERASED, "active") for line in each),
                 )
             )
+
+    def _cell(self, cell: CellId) -> int:
+        if cell in self.unshown:
+            return self.unshown[cell]
+        table = next(t for t in self.tables if t.key == cell[0])
+        return table_value(table, cell[1], cell[2])
 
     # -- rates, once the counts are decided ---------------------------------------------------
 
@@ -573,6 +649,11 @@ class _Builder:
                     row.values[column.key] = round(mean(values), 1)
 
 
+def table_value(table: Table, row_key: str, column: str = "active") -> int:
+    row = next(r for r in table.rows if r.key == row_key)
+    return int(row.values.get(column) or 0)
+
+
 # What a Departure row holds (it has no invitation, check-ins or appointments).
 _ERASED_MEASURES = ("started", "steps", "questions", "nudges", "followed")
 
@@ -607,6 +688,8 @@ def organisation_report(
         raise ReportError(f"at most {MAX_DAYS // 365} years at once: make the period shorter")
     if per is not None and per not in PERS:
         raise ReportError(f"--per is 'week' or 'month', not '{per}'")
+    if per == "week" and (last - first).days >= MAX_WEEKLY_DAYS:
+        raise ReportError("per week at most a year at once: use --per month, or a shorter period")
     return build(
         session,
         content,
@@ -624,3 +707,6 @@ def organisation_report(
 
 PERS = ("week", "month")
 MAX_DAYS = 3 * 366
+# Per week, more than a year makes a table too long to read, and the check of what could be
+# worked out (services/suppression.py) grows with it.
+MAX_WEEKLY_DAYS = 371

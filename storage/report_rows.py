@@ -50,6 +50,8 @@ class Scope:
     start: datetime  # UTC, inclusive
     end: datetime  # UTC, exclusive
     now: datetime  # nothing planned after it counts as sent or held
+    first: date  # the same period as local dates (erased people keep only dates)
+    last: date
     professional_id: int | None = None  # `/maand`: one caseload; None: the organisation
 
 
@@ -234,8 +236,6 @@ def _departures(session: Session, scope: Scope) -> list[Any]:
     professional."""
     if scope.professional_id is not None:
         return []
-    start: date = scope.start.date()
-    end: date = scope.end.date()
     return list(
         session.execute(
             select(
@@ -249,8 +249,8 @@ def _departures(session: Session, scope: Scope) -> list[Any]:
                 _departure.c.nudges_followed,
             ).where(
                 _departure.c.organisation_id == scope.organisation_id,
-                _departure.c.joined_month < end,
-                _departure.c.left_on >= start,
+                _departure.c.joined_month <= scope.last,
+                _departure.c.left_on >= scope.first,
             )
         ).all()
     )

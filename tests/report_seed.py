@@ -373,6 +373,7 @@ def _groups(session: Session, plan: Plan, org: int, professional: int, rng: rand
             (3, "meeting", [4, 1, 0]),
             (8, "week", [1, 4, 2, 1]),
             (40, "week", [9, 9, 9, 9]),
+            (10, "oud", [3, 3]),  # a kind no longer asked: in no table
         )
     ):
         created = START + timedelta(days=days, hours=10)
@@ -387,7 +388,7 @@ def _groups(session: Session, plan: Plan, org: int, professional: int, rng: rand
                 closes_at=created + timedelta(days=2),
             )
         )
-        if START <= created < END:
+        if START <= created < END and kind != "oud":
             plan.polls.append((created, kind, counts))
     del rng
 

@@ -556,6 +556,10 @@ def test_duwtje_report_writes_each_format(config: Path) -> None:
             ["--org", "noord", "--from", "2026-01-01", "--to", "2026-12-31", "--per", "dag"],
             "'week' or 'month'",
         ),
+        (
+            ["--org", "noord", "--from", "2025-01-01", "--to", "2026-12-31", "--per", "week"],
+            "use --per month",
+        ),
     ],
 )
 def test_duwtje_report_explains_a_wrong_question(config: Path, args: list[str], says: str) -> None:
@@ -571,8 +575,137 @@ def test_a_sum_without_parts_or_a_lone_part_ends() -> None:
     # "All lines" of a caseload without lines: a total with no parts; it must not loop.
     assert suppress({"all": 0}, [Relation("all", ())]) == {"all": Mark.SMALL}
     # One line: all lines equals it; hiding one hides the other.
-    marks = suppress(
-        {"all": 9, "line": 9, "t": 12, "x": 3},
-        [Relation("all", ("line",)), Relation("t", ("all", "x"))],
-    )
-    assert marks == {"x": Mark.SMALL, "all": Mark.HIDDEN, "line": Mark.HIDDEN}
+    shown = {"all": 9, "line": 9, "t": 12, "x": 3}
+    relations = [Relation("all", ("line",)), Relation("t", ("all", "x"))]
+    marks = suppress(shown, relations)
+    assert marks["x"] == Mark.SMALL and len(marks) == 3  # two more hidden: all, then line or t
+    assert "x" not in derivable(shown, relations, marks)
+
+
+# -- what a reader with linear programming can work out ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "per"),
+    [(FIRST, LAST, "week"), (date(2026, 1, 1), date(2026, 1, 31), "month")],  # 4 buckets, 1
+)
+def test_no_small_number_can_be_pinned_down_with_the_bounds_a_reader_knows(
+    engine: Engine, content: Content, first: date, last: date, per: str
+) -> None:
+    """Stronger than the subtraction above: the reader also knows a "<5" is 0-4, a "×" is 5 or
+    more, and that people active in the period are at least those of any week. For every
+    small number (shown or a difference), the smallest and largest value it can have given
+    everything in the JSON are found with scipy's linear programming; they must differ."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    with session_scope(engine) as session:
+        seed(session, content)
+        report = organisation_report(
+            session, content, organisation_key="noord", first=first, last=last, per=per, now=NOW
+        )
+    data = json.loads(to_json(report))
+    buckets = [r["key"] for r in data["tables"][0]["rows"] if r["key"] not in ("erased", "total")]
+    tables = {t["key"]: t for t in data["tables"]}
+    truth = {
+        (t.key, r.key, c): v for t in report.tables for r in t.rows for c, v in r.values.items()
+    }
+
+    def shown(ident: Any) -> Any:
+        table, row, column = ident
+        return next(r for r in tables[table]["rows"] if r["key"] == row)["values"][column]
+
+    equations: list[tuple[dict[Any, int], int]] = []  # sum(coef * cell) = constant
+    hidden: dict[Any, int] = {}  # parts never shown, with their true values
+
+    def equal(total: Any, parts: list[Any], minus: list[Any] = ()) -> None:  # type: ignore[assignment]
+        terms: dict[Any, int] = defaultdict(int)
+        terms[total] += 1
+        for p in parts:
+            terms[p] -= 1
+        for m in minus:
+            terms[m] += 1
+        equations.append((dict(terms), 0))
+
+    for total, parts in _relations(data):
+        for part in parts:
+            if part[0].startswith("?"):
+                kind, table, row = part
+                column = {"?": "followed", "?c": "completed", "?w": "watched"}[kind]
+                base = "nudges" if kind == "?" else "reached"
+                hidden[part] = truth[(table, row, base)] - truth[(table, row, column)]
+        equal(total, parts)
+    for line in (ALL, *LINES):
+        key = f"take_part:{line}"
+        kept = ("kept", key)
+        hidden[kept] = truth[(key, "total", "active")] - truth[(key, "erased", "active")]
+        equal((key, "total", "active"), [kept, (key, "erased", "active")])
+        if len(buckets) == 1:  # one month: the period's people are that month's
+            equal(kept, [(key, buckets[0], "active")])
+        else:
+            for week in buckets:  # the period's people are at least each week's
+                slack = ("slack", key, week)
+                hidden[slack] = hidden[kept] - truth[(key, week, "active")]
+                equal(kept, [(key, week, "active"), slack])
+        steps = ("steps", key)
+        hidden[steps] = truth[(key, "total", "steps")] - truth[(key, "erased", "steps")]
+        equal(steps, [(key, week, "steps") for week in buckets])
+        if line != ALL:
+            plain = [s.key for s in content.lines[line].steps if s.kind != "checkin"]
+            equal(steps, [(f"steps:{line}", step, "completed") for step in plain])
+    for week in [*buckets, "total"]:
+        overlap = ("overlap", week)
+        parts = [(f"take_part:{line}", week, "active") for line in LINES]
+        hidden[overlap] = sum(truth[p] for p in parts) - truth[(f"take_part:{ALL}", week, "active")]
+        equal((f"take_part:{ALL}", week, "active"), parts, [overlap])
+
+    cells = sorted({c for terms, _ in equations for c in terms}, key=str)
+    index = {c: i for i, c in enumerate(cells)}
+    bounds: list[tuple[float, float | None]] = []
+    for cell in cells:
+        if cell in hidden:
+            bounds.append((0, None))
+            continue
+        value = shown(cell)
+        if value == "<5":
+            bounds.append((0, 4))
+        elif value == "×":
+            bounds.append((5, None))
+        else:
+            bounds.append((value, value))
+    a_eq = np.zeros((len(equations), len(cells)))
+    for row, (terms, _) in enumerate(equations):
+        for cell, coefficient in terms.items():
+            a_eq[row, index[cell]] += coefficient
+    b_eq = np.zeros(len(equations))
+    sensitive = [
+        c
+        for c in cells
+        if (c in hidden and hidden[c] < 5 and not (c[0] == "overlap" and hidden[c] == 0))
+        or (c not in hidden and shown(c) == "<5")
+    ]
+    assert len(sensitive) > 20
+    pinned = {}
+    for cell in sensitive:
+        objective = np.zeros(len(cells))
+        objective[index[cell]] = 1
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        assert low.status == 0 and high.status == 0, (cell, low.message, high.message)
+        if -high.fun - low.fun < 0.5:
+            pinned[cell] = round(low.fun)
+    assert not pinned, pinned
+
+
+def test_suppression_uses_the_bounds_a_reader_knows() -> None:
+    """A "<5" is 0-4 and a "×" is 5 or more: two small parts of 8 are both 4; parts that
+    already add up to the total make the others 0; 5 nudges of which a hidden ≥5 followed."""
+    for shown, relations, unshown in (
+        ({"t": 8, "a": 4, "b": 4}, [Relation("t", ("a", "b"))], {}),
+        ({"t": 12, "a": 12, "b": 0, "c": 0}, [Relation("t", ("a", "b", "c"))], {}),
+        ({"sent": 5, "followed": 5}, [Relation("sent", ("followed", "rest"))], {"rest": 0}),
+    ):
+        marks = suppress(shown, relations, unshown=unshown)
+        assert any(m == Mark.SMALL for m in marks.values()) or unshown
+        small = {c for c, v in {**shown, **unshown}.items() if v < 5}
+        assert not set(derivable(shown, relations, marks, unshown=unshown)) & small, marks
