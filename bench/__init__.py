@@ -25,9 +25,10 @@ class Benchmark:
 
 
 def registry() -> dict[str, Benchmark]:
-    from bench import digest, enqueue, fanout, jobs, memory, report, sweep
+    from bench import digest, enqueue, fanout, jobs, memory, report, sweep, update
 
     return {
+        "update": Benchmark("update", update.TARGET, update.run, correctness=("lost_answers",)),
         "fanout": Benchmark(
             "fanout", fanout.TARGET, fanout.run, correctness=("count_429", "lost", "duplicated")
         ),

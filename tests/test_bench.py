@@ -71,3 +71,23 @@ def test_bench_report_times_a_year_and_checks_its_totals(tmp_path: Path) -> None
     assert report["wrong_counts"] == 0  # its totals agree with COUNT(*) of the seed
     assert report["met"] == (report["report_ms"] < 10_000)
     assert result.returncode == (0 if report["met"] else 1), result.stdout + result.stderr
+
+
+def test_bench_update_measures_the_real_bot_against_its_floors(tmp_path: Path) -> None:
+    duwtje("bench", "update", "--quick", "--json", "figures.json", cwd=tmp_path)
+    update = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))["update"]
+    assert update["updates"] == 300
+    assert update["lost_answers"] == 0 and update["queued"] >= 2 * 300  # stored, answered
+    for figure in ("echo_median_us", "realistic_median_us", "reply_median_us", "help_median_us"):
+        assert update[figure] > 0, figure
+    assert update["echo_median_us"] < update["realistic_median_us"]  # a commit costs more
+    assert update["reply_ratio"] == round(
+        update["reply_median_us"] / update["realistic_median_us"], 2
+    )
+    assert update["met"] == (
+        update["reply_ratio"] <= 1.5
+        and update["p99_ratio"] <= 2
+        and update["help_ratio"] <= 1.5
+        and update["updates_per_s"] >= 1000
+        and update["lost_answers"] == 0
+    )
