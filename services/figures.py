@@ -22,6 +22,7 @@ counts over their whole time with us), never in a week: the row "erased" in each
 from __future__ import annotations
 
 import bisect
+import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -279,8 +280,6 @@ def count(
 
 
 def _poll_counts(raw: str) -> list[int]:
-    import json
-
     try:
         values = json.loads(raw)
     except ValueError:
