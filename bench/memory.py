@@ -34,8 +34,13 @@ def run(quick: bool) -> Figures:
             [sys.executable, "-m", "bench.memory_child", str(path)],
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
             timeout=600,
+        )
+    if found.returncode != 0:  # say why, not only that it failed
+        raise RuntimeError(
+            f"the memory benchmark's child process failed (exit {found.returncode}):\n"
+            + "\n".join(found.stderr.strip().splitlines()[-15:])
         )
     figures = json.loads(found.stdout.strip().splitlines()[-1])
     rss, baseline = figures["rss_mb"], figures["baseline_rss_mb"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from reminders.ladder import DEFAULT_STALL_DAYS, StallReason
@@ -71,15 +72,21 @@ def restart(traject: Traject, since: datetime, reason: StallReason) -> None:
 def active_traject(unit: Unit, client: Client) -> Traject | None:
     """Their own active traject, else the one they take part in (a parent in a pupil's).
     Here rather than in services/steps.py, which uses it too: steps imports this module."""
-    own = unit.session.exec(
-        select(Traject)
-        .where(Traject.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
-        .order_by(Traject.id.desc())  # type: ignore[union-attr]
-    ).first()
+    params = {"client": client.id}
+    own = unit.session.exec(_OWN_ACTIVE, params=params).first()
     if own is not None:
         return own
-    return unit.session.exec(
-        select(Traject)
-        .join(TrajectMember, TrajectMember.traject_id == Traject.id)  # type: ignore[arg-type]
-        .where(TrajectMember.client_id == client.id, Traject.status == TrajectStatus.ACTIVE)
-    ).first()
+    return unit.session.exec(_TAKES_PART_IN, params=params).first()
+
+
+# Built once (every answer asks): building an ORM query cost more than running it (issue 13).
+_OWN_ACTIVE = (
+    select(Traject)
+    .where(Traject.client_id == bindparam("client"), Traject.status == TrajectStatus.ACTIVE)
+    .order_by(Traject.id.desc())  # type: ignore[union-attr]
+)
+_TAKES_PART_IN = (
+    select(Traject)
+    .join(TrajectMember, TrajectMember.traject_id == Traject.id)  # type: ignore[arg-type]
+    .where(TrajectMember.client_id == bindparam("client"), Traject.status == TrajectStatus.ACTIVE)
+)

@@ -99,6 +99,13 @@ def free_text(unit: Unit, client: Client, text: str) -> None:
         return
     if client.awaiting and _awaited(unit, client, client.awaiting, text):
         return
+    # What follows reads nothing it changed (an answer is flushed where it is kept), so the
+    # session need not flush before each read: most updates a client sends come this way.
+    with unit.session.no_autoflush:
+        _answer_or_note(unit, client, text)
+
+
+def _answer_or_note(unit: Unit, client: Client, text: str) -> None:
     traject = steps.active_traject(unit, client)
     step = steps.pending_step(unit, traject) if traject else None
     delivered = (

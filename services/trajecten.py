@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from content import Content
 from content.lines import Line, Step, Text
 from storage.crypto import FieldCipher
+from storage.db import forget, memo
 from storage.models import Reply, Traject, TrajectMember, TrajectOverride
+
+_OVERRIDES = "overrides"
 
 DONE_KINDS = ("done", "choice", "scale", "text", "reflection", "checkin-done")
 WATCHED_KIND = "watched"  # "Video bekeken" on a step with a video (not doing it)
@@ -46,13 +49,19 @@ def line_of(content: Content, traject: Traject) -> Line | None:
 
 
 def overrides(session: Session, traject_id: int) -> list[TrajectOverride]:
-    return list(
-        session.execute(
-            select(TrajectOverride)
-            .where(TrajectOverride.traject_id == traject_id)  # type: ignore[arg-type]
-            .order_by(TrajectOverride.id)  # type: ignore[arg-type]
-        ).scalars()
-    )
+    """The traject's changes, read once per transaction (an answer needs them three times)."""
+    known = memo(session, _OVERRIDES)
+    if traject_id not in known:
+        known[traject_id] = list(session.execute(_OVERRIDES_OF, {"traject": traject_id}).scalars())
+    return list(known[traject_id])
+
+
+# The queries every answer runs are built once: building one cost more than running it.
+_OVERRIDES_OF = (
+    select(TrajectOverride)
+    .where(TrajectOverride.traject_id == bindparam("traject"))  # type: ignore[arg-type]
+    .order_by(TrajectOverride.id)  # type: ignore[arg-type]
+)
 
 
 def steps_of(
@@ -83,14 +92,14 @@ def find_step(
 
 
 def done_keys(session: Session, traject_id: int) -> set[str]:
-    rows = session.execute(
-        select(Reply.step_key).where(  # type: ignore[call-overload]
-            Reply.traject_id == traject_id,
-            Reply.kind.in_(DONE_KINDS),  # type: ignore[attr-defined]
-            Reply.step_key.is_not(None),  # type: ignore[union-attr]
-        )
-    ).scalars()
-    return set(rows)
+    return set(session.execute(_DONE_KEYS, {"traject": traject_id}).scalars())
+
+
+_DONE_KEYS = select(Reply.step_key).where(  # type: ignore[call-overload]
+    Reply.traject_id == bindparam("traject"),
+    Reply.kind.in_(DONE_KINDS),  # type: ignore[attr-defined]
+    Reply.step_key.is_not(None),  # type: ignore[union-attr]
+)
 
 
 def next_step(
@@ -112,13 +121,12 @@ def progress(session: Session, content: Content, cipher: FieldCipher, traject: T
 
 def members(session: Session, traject_id: int) -> list[int]:
     """Client ids of the parents (and others) linked to this traject."""
-    return list(
-        session.execute(
-            select(TrajectMember.client_id).where(  # type: ignore[call-overload]
-                TrajectMember.traject_id == traject_id
-            )
-        ).scalars()
-    )
+    return list(session.execute(_MEMBERS, {"traject": traject_id}).scalars())
+
+
+_MEMBERS = select(TrajectMember.client_id).where(  # type: ignore[call-overload]
+    TrajectMember.traject_id == bindparam("traject")
+)
 
 
 # --- tailoring ----------------------------------------------------------------------------
@@ -274,4 +282,5 @@ def _record(
     )
     session.add(change)
     session.flush()
+    forget(session, _OVERRIDES)
     return change

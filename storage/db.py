@@ -89,10 +89,46 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+class UnitSession(Session):
+    """The session of one unit of work: it holds on to what it loaded until it closes.
+
+    SQLAlchemy's identity map holds objects weakly, so an organisation looked up in one function
+    and dropped was loaded again by the next `get`: a SELECT each time, four in one answer to a
+    step. A unit of work is short (one update, one job tick), so keeping them costs little.
+    """
+
+
+def _keep(session: Session, instance: object) -> None:
+    session.info.setdefault(_KEPT, []).append(instance)
+
+
+_KEPT, _MEMO = "duwtje.kept", "duwtje.memo"
+for _event in ("loaded_as_persistent", "pending_to_persistent"):
+    event.listen(UnitSession, _event, _keep)
+
+
+def memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict for values read in this transaction (one traject's overrides, read three times in
+    one answer); emptied when the transaction ends, so nothing outlives what it was read in.
+    Whoever writes what a memo holds clears it (`forget`)."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMO, {})
+    return memos.setdefault(name, {})
+
+
+def forget(session: Session, name: str) -> None:
+    session.info.get(_MEMO, {}).pop(name, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_memos(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_MEMO, None)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    session = Session(engine, expire_on_commit=False)
+    session = UnitSession(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

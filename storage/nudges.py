@@ -206,16 +206,22 @@ def mark_followed(*, session: Session, client_id: int, now: datetime) -> int:
     """The client did something: every message of theirs of the last 48 hours that had no
     reaction yet counts as followed. Returns how many."""
     result = session.connection().execute(
-        update(_nudge)
-        .where(
-            _nudge.c.client_id == client_id,
-            _nudge.c.followed_at.is_(None),
-            _nudge.c.due_at <= now,
-            _nudge.c.due_at > now - FOLLOWED_WITHIN,
-        )
-        .values(followed_at=now)
+        _MARK_FOLLOWED, {"b_client": client_id, "b_now": now, "b_since": now - FOLLOWED_WITHIN}
     )
     return int(result.rowcount or 0)
+
+
+# Built once: it runs for every reply, and building it cost more than running it.
+_MARK_FOLLOWED = (
+    update(_nudge)
+    .where(
+        _nudge.c.client_id == bindparam("b_client"),
+        _nudge.c.followed_at.is_(None),
+        _nudge.c.due_at <= bindparam("b_now"),
+        _nudge.c.due_at > bindparam("b_since"),
+    )
+    .values(followed_at=bindparam("b_now"))
+)
 
 
 @dataclass(frozen=True)
