@@ -10,11 +10,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import CallbackQuery, Update
@@ -25,13 +22,9 @@ from bot.send_errors import Kind, classify
 from bot.telegram_markup import NO_PREVIEW, reply_markup
 from services.group_guard import GROUP_KINDS
 from services.unit import AnswerCallback, EditPressed, RemovePressedButtons, Unit
-from storage.db import UnitSession, compact
-from storage.models import InboundUpdate, ProcessedUpdate
+from storage.db import DriverSQL, UnitSession, compact, stored_moment
 
 log = logging.getLogger(__name__)
-
-_processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-_inbound = InboundUpdate.__table__  # type: ignore[attr-defined]
 
 
 @asynccontextmanager
@@ -85,28 +78,18 @@ async def _compact(rt: Runtime) -> None:
         )
 
 
-def _claim_statement(insert: Any) -> Any:
-    # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.
-    return (
-        insert(_processed)
-        .values(update_id=bindparam("update_id"), processed_at=bindparam("now"))
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(_processed.c.update_id)
-    )
+# RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.
+_CLAIM = DriverSQL(
+    "INSERT INTO processed_update (update_id, processed_at) VALUES (?, ?) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
+_DROP_STORED = DriverSQL("DELETE FROM inbound_update WHERE update_id = ?")
 
 
-# Built once: building them for every update cost more than running them (issue 13, T1).
-_CLAIM = {"postgresql": _claim_statement(pg_insert), "sqlite": _claim_statement(sqlite_insert)}
-_DROP_STORED = delete(_inbound).where(_inbound.c.update_id == bindparam("update_id"))
-
-
-def _claim_update(session: Session, update_id: int, now: object) -> bool:
-    connection = session.connection()
-    claimed = connection.execute(
-        _CLAIM[connection.dialect.name], {"update_id": update_id, "now": now}
-    ).first()
-    # A webhook update was stored before we answered 200; now that it is handled, drop it.
-    connection.execute(_DROP_STORED, {"update_id": update_id})
+def _claim_update(session: Session, update_id: int, now: datetime) -> bool:
+    claimed = _CLAIM.run(session, update_id, stored_moment(session, now)).first()
+    # The poller and the webhook stored the update before it came here; now it is handled.
+    _DROP_STORED.run(session, update_id)
     return claimed is not None
 
 

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlmodel import Session
 
+from storage.db import DriverSQL, stored_moment
 from storage.models import (
     AUTOMATIC_NUDGES,
     Client,
@@ -205,22 +206,15 @@ def recent_of(*, session: Session, client_id: int, now: datetime) -> Recent:
 def mark_followed(*, session: Session, client_id: int, now: datetime) -> int:
     """The client did something: every message of theirs of the last 48 hours that had no
     reaction yet counts as followed. Returns how many."""
-    result = session.connection().execute(
-        _MARK_FOLLOWED, {"b_client": client_id, "b_now": now, "b_since": now - FOLLOWED_WITHIN}
-    )
+    moment, since = stored_moment(session, now), stored_moment(session, now - FOLLOWED_WITHIN)
+    result = _MARK_FOLLOWED.run(session, moment, client_id, moment, since)
     return int(result.rowcount or 0)
 
 
-# Built once: it runs for every reply, and building it cost more than running it.
-_MARK_FOLLOWED = (
-    update(_nudge)
-    .where(
-        _nudge.c.client_id == bindparam("b_client"),
-        _nudge.c.followed_at.is_(None),
-        _nudge.c.due_at <= bindparam("b_now"),
-        _nudge.c.due_at > bindparam("b_since"),
-    )
-    .values(followed_at=bindparam("b_now"))
+# Every reply runs it: in the driver's SQL (storage/db.py DriverSQL).
+_MARK_FOLLOWED = DriverSQL(
+    "UPDATE nudge SET followed_at = ? "
+    "WHERE client_id = ? AND followed_at IS NULL AND due_at <= ? AND due_at > ?"
 )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, literal_column, union_all
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from storage.models import Client, Professional
+from storage.db import DriverSQL
+from storage.models import Client, Organisation, Professional
 
 
 def get_professional_by_telegram(*, session: Session, telegram_user_id: int) -> Professional | None:
@@ -24,27 +25,35 @@ def get_client_by_telegram(*, session: Session, telegram_user_id: int) -> Client
 def who_is(*, session: Session, telegram_user_id: int) -> Professional | Client | None:
     """The professional with this Telegram account (they come first), else the client.
 
-    Every update asks this, so it is one prebuilt query for both ids, then a `get`: two ORM
-    queries cost more than the rest of a /help (issue 13, T1)."""
+    Every update asks this, so it is one prebuilt query for both ids, then one query for the
+    person with their organisation (and a client's professional), which nearly every answer
+    needs: the session keeps them (storage/db.py UnitSession), so later `get`s cost no query.
+    Separate ORM queries for each cost more than the rest of a /help (issue 13, T1)."""
     if session.autoflush and (session.new or session.dirty):
         session.flush()  # as an ORM query would: someone bound in this unit is found
-    rows = session.connection().execute(_WHO, {"tg": telegram_user_id}).all()
+    rows = _WHO.run(session, telegram_user_id, telegram_user_id).all()
     if not rows:
         return None
     rank, row_id = min(rows)  # a professional before a client
     if rank == 0:
-        return session.get(Professional, row_id)
-    return session.get(Client, row_id)
+        found = session.execute(_PROFESSIONAL_WITH, {"id": row_id}).first()
+        return found[0] if found else None
+    with_them = session.execute(_CLIENT_WITH, {"id": row_id}).first()
+    return with_them[0] if with_them else None
 
 
-_professional = Professional.__table__  # type: ignore[attr-defined]
-_client = Client.__table__  # type: ignore[attr-defined]
-_WHO = union_all(
-    select(literal_column("0").label("rank"), _professional.c.id).where(
-        _professional.c.telegram_user_id == bindparam("tg"),
-        _professional.c.revoked_at.is_(None),
-    ),
-    select(literal_column("1").label("rank"), _client.c.id).where(
-        _client.c.telegram_user_id == bindparam("tg")
-    ),
+_WHO = DriverSQL(
+    "SELECT 0, id FROM professional WHERE telegram_user_id = ? AND revoked_at IS NULL "
+    "UNION ALL SELECT 1, id FROM client WHERE telegram_user_id = ?"
+)
+_PROFESSIONAL_WITH = (
+    select(Professional, Organisation)
+    .join(Organisation, Organisation.id == Professional.organisation_id)  # type: ignore[arg-type]
+    .where(Professional.id == bindparam("id"))
+)
+_CLIENT_WITH = (
+    select(Client, Organisation, Professional)
+    .join(Organisation, Organisation.id == Client.organisation_id)  # type: ignore[arg-type]
+    .join(Professional, Professional.id == Client.professional_id)  # type: ignore[arg-type]
+    .where(Client.id == bindparam("id"))
 )
