@@ -22,8 +22,6 @@ help median <= 1.5x realistic, and at least 1,000 updates a second (from the rep
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import statistics
 import tempfile
 import time
@@ -36,11 +34,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from sqlmodel import Session, func, select
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
-from telegram.request import BaseRequest, RequestData
 
 from bench import Figures
 from bot.app import build_application, runtime_of
 from bot.clock import VirtualClock
+from bot.offline import OfflineRequest
 from bot.settings import settings_from_data
 from bot.setup import prepare_database
 from storage.crypto import new_key
@@ -53,51 +51,7 @@ TARGET = (
 )
 NOW = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)  # a Tuesday afternoon
 LINE, QUESTION_STEP = "faalangst", "eigen-zin"
-BOT = {"id": 1, "is_bot": True, "first_name": "Duwtje", "username": "duwtje_bench_bot"}
 App = Application[Any, Any, Any, Any, Any, Any]
-
-
-class OfflineRequest(BaseRequest):
-    """Answers like Telegram, from memory: the bot's own calls cost no network."""
-
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.json_parameters) if request_data else {}
-        result: Any = True
-        if name == "getMe":
-            result = BOT
-        elif name == "sendMessage":
-            chat = int(params.get("chat_id", 0))
-            result = {
-                "message_id": next(self._ids),
-                "date": int(NOW.timestamp()),
-                "chat": {"id": chat, "type": "private"},
-                "from": BOT,
-                "text": str(params.get("text", "")),
-            }
-        return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
 def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:

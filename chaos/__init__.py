@@ -24,9 +24,9 @@ class Scenario:
 
 
 def registry() -> dict[str, Scenario]:
-    from chaos import blocked, crash, redelivery, storm, timeouts, workers
+    from chaos import blocked, crash, redelivery, storm, timeouts, workers, writers
 
     return {
         scenario.NAME: Scenario(scenario.NAME, scenario.CRITERION, scenario.run)
-        for scenario in (crash, storm, blocked, timeouts, redelivery, workers)
+        for scenario in (crash, storm, blocked, timeouts, redelivery, writers, workers)
     }

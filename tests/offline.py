@@ -5,63 +5,40 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.offline import Call
+from bot.offline import OfflineRequest as BaseOfflineRequest
 
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "Duwtje", "username": "duwtje_test_bot"}
 _update_ids = itertools.count(10_000)
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-
-
-@dataclass
-class OfflineRequest(BaseRequest):
+class OfflineRequest(BaseOfflineRequest):
     """Answers getMe, sends, edits and callback answers like Telegram; raises on the rest."""
 
-    calls: list[Call] = field(default_factory=list)
-    errors: dict[str, list[Exception]] = field(default_factory=dict)
-    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    polls: dict[str, dict[str, Any]] = field(default_factory=dict)  # sent polls by id
-    member_count: int = 6  # what getChatMemberCount answers (the bot included)
+    def __init__(self) -> None:
+        super().__init__(keep_calls=True)
+        self.errors: dict[str, list[Exception]] = {}
+        self._message_ids = itertools.count(1)
+        self.polls: dict[str, dict[str, Any]] = {}  # sent polls by id
+        self.member_count = 6  # what getChatMemberCount answers (the bot included)
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
+    def params_of(self, request_data: RequestData | None) -> dict[str, Any]:
         params = dict(request_data.json_parameters) if request_data else {}
         params = {key: _decode(value) for key, value in params.items()}
         for name, upload in ((request_data.multipart_data or {}) if request_data else {}).items():
             params[f"{name}_bytes"] = upload[1]  # (file name, content, mime type)
-        self.calls.append(Call(api_method, params))
-        queued = self.errors.get(api_method)
+        return params
+
+    def answer(self, method: str, params: dict[str, Any]) -> Any:
+        queued = self.errors.get(method)
         if queued:
             raise queued.pop(0)
-        result = self._answer(api_method, params)
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        return self._answer(method, params)
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

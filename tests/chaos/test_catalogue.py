@@ -1,12 +1,16 @@
-"""The reliability catalogue (../shared/brief/performance-and-reliability.md, items 2-6 and 9)
+"""The reliability catalogue (../shared/brief/performance-and-reliability.md, items 2-6, 8 and 9)
 in its quick form: the real bot over HTTP against the sandbox, with its faults. Each test
 asserts the catalogue's figures one by one; `duwtje chaos` runs the same scenarios full size."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 import pytest
 
-from chaos import blocked, crash, redelivery, storm, timeouts, workers
+from chaos import blocked, crash, redelivery, storm, timeouts, workers, writers
+from chaos.writer_child import _Tally
 from tests.conftest import _server_url
 
 pytestmark = pytest.mark.e2e
@@ -83,3 +87,30 @@ def test_two_workers_on_postgresql_send_once_and_take_over(
     assert figures["nudges_arrived"] == figures["nudged"] and figures["double_nudges"] == 0
     assert figures["sweepers"] == 1, figures
     assert figures["met"]
+
+
+def test_eight_sqlite_writers_beside_the_bot_never_meet_a_locked_database() -> None:
+    figures = writers.run(quick=True)
+    assert figures["writers"] == 8 and figures["handled"] == figures["transactions"] == 800
+    assert figures["locked_errors"] == 0, figures
+    assert figures["unhandled"] == 0 and figures["apologies"] == 0, figures
+    assert figures["stored_replies"] == 800 and figures["duplicated_replies"] == 0, figures
+    assert figures["missing_answers"] == figures["extra_answers"] == 0, figures
+    assert figures["met"]
+
+
+def test_the_writers_tally_sees_a_locked_database_and_a_failed_handler() -> None:
+    """The control: what the writers count is really counted (a locked database in an
+    exception, and an error line)."""
+    tally = _Tally()
+    log = logging.getLogger("tests.writers")
+    log.addHandler(tally)
+    try:
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError:
+            log.error("handling update 7 failed: OperationalError", exc_info=True)
+        log.warning("retrying")
+    finally:
+        log.removeHandler(tally)
+    assert (tally.locked, tally.errors) == (1, 1)
