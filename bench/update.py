@@ -39,7 +39,7 @@ from bench import Figures
 from bot.app import build_application, runtime_of
 from bot.clock import VirtualClock
 from bot.offline import OfflineRequest
-from bot.settings import settings_from_data
+from bot.settings import Settings, settings_from_data
 from bot.setup import prepare_database
 from storage.crypto import new_key
 from storage.db import session_scope
@@ -181,20 +181,27 @@ async def _floor(app: App, count: int) -> list[float]:
         )
 
 
-async def _ours(path: Path, count: int) -> tuple[list[float], list[float], int, int]:
+def offline_settings(path: Path, *, source: str) -> Settings:
+    """The embedded defaults on a fresh, migrated SQLite file at `path`, for a bot that runs
+    offline (a made-up token, a new key); also chaos/fuzz.py's."""
     settings = settings_from_data(
         {
             "database": {"url": f"sqlite:///{path}"},
             "organisation": {"key": "gemeente", "name": "Gemeente"},
         },
-        {"DUWTJE_TELEGRAM_TOKEN": "1:BENCH", "DUWTJE_ENCRYPTION_KEYS": new_key()},
-        source="(bench)",
+        {"DUWTJE_TELEGRAM_TOKEN": "1:OFFLINE", "DUWTJE_ENCRYPTION_KEYS": new_key()},
+        source=source,
     )
     prepare_database(settings)
+    return settings
+
+
+async def _ours(path: Path, count: int) -> tuple[list[float], list[float], int, int]:
+    settings = offline_settings(path, source="(bench)")
     app = build_application(settings, VirtualClock(NOW), request=OfflineRequest())
     async with app:
         clients = count + 50
-        _seed(app, clients)
+        seed_waiting_clients(app, clients)
         # Warm: the first few go through cold caches (templates, statements).
         await _timed(app, [_update(800_000 + n, 100_000 + n, "Eerst even dit.") for n in range(50)])
         reply = await _timed(
@@ -219,7 +226,7 @@ async def _ours(path: Path, count: int) -> tuple[list[float], list[float], int, 
     return reply, help_, lost, int(queued)
 
 
-def _seed(app: App, clients: int) -> None:
+def seed_waiting_clients(app: App, clients: int) -> None:
     """Confirmed clients, each with a question step waiting since an hour ago."""
     rt = runtime_of(app)
     with session_scope(rt.engine) as session:

@@ -101,6 +101,7 @@ def build_application(
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     # Groups first: everything new from a group goes to its own handler (bot/handlers/groups.py).
+    application.add_handler(TypeHandler(Update, basics.malformed), group=-1)
     application.add_handler(MessageHandler(new & filters.ChatType.GROUPS, groups.message))
     for command, handler in (
         ("start", basics.start),
@@ -132,6 +133,10 @@ def build_application(
     application.add_handler(MessageHandler(new & filters.COMMAND, basics.unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, basics.text))
     application.add_handler(MessageHandler(new & (filters.VOICE | filters.PHOTO), basics.media))
+    # Anything else a person sends in private (not a service message such as a pin).
+    application.add_handler(
+        MessageHandler(new & private & ~filters.StatusUpdate.ALL, basics.other_content)
+    )
     application.add_handler(CallbackQueryHandler(groups.any_press))
     application.add_handler(ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(PollHandler(groups.poll_update))

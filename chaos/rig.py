@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 import os
 import signal
 import socket
@@ -124,6 +125,34 @@ async def drop_pending_updates(sandbox_url: str) -> None:
             f"{sandbox_url}/bot{TOKEN}/deleteWebhook", json={"drop_pending_updates": True}
         )
         answer.raise_for_status()
+
+
+LOCKED = "database is locked"
+
+
+class LogTally(logging.Handler):
+    """Counts the log records at ERROR and above (`errors`); the failures among them, an
+    exception logged or a handler that failed (`failures`; a deliberate error line, such as
+    a crisis alert that reached nobody, is not one); and any record at all that mentions a
+    locked database (`LOCKED`), in the message or its exception."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.errors = 0
+        self.failures = 0
+        self.locked = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        failed = bool(record.exc_info and record.exc_info[1] is not None)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" {record.exc_info[1]!r}"
+        if LOCKED in text:
+            self.locked += 1
+        if record.levelno >= logging.ERROR:
+            self.errors += 1
+            if failed or record.name == "bot.handlers.errors":
+                self.failures += 1
 
 
 # --- a fan-out -----------------------------------------------------------------------------

@@ -22,25 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-LOCKED = "database is locked"
-
-
-class _Tally(logging.Handler):
-    """Counts errors, and anything at all that mentions a locked database."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.errors = 0
-        self.locked = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += f" {record.exc_info[1]!r}"
-        if LOCKED in text:
-            self.locked += 1
-        if record.levelno >= logging.ERROR:
-            self.errors += 1
+from chaos.rig import LogTally
 
 
 def _update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -64,7 +46,7 @@ async def _write(config: Path, first: int, count: int, users: list[int]) -> dict
     from bot.clock import SystemClock
     from bot.settings import load_settings
 
-    tally = _Tally()
+    tally = LogTally()
     logging.getLogger().addHandler(tally)
     logging.getLogger().setLevel(logging.INFO)
     app = build_application(load_settings(config, os.environ), SystemClock())

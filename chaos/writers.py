@@ -27,8 +27,7 @@ from sqlmodel import col
 
 from bot.sandbox import SandboxClient, SandboxThread
 from chaos import Figures
-from chaos.rig import BotProcess, Rig, eventually, unsent
-from chaos.writer_child import LOCKED
+from chaos.rig import LOCKED, BotProcess, Rig, eventually, unsent
 from storage.db import session_scope
 from storage.models import OutboxMessage, ProcessedUpdate, Reply
 

@@ -90,6 +90,16 @@ def show_privacy(unit: Unit, person: Person, *, organisation: str) -> None:
     )
 
 
+def cannot_read(unit: Unit, person: Person) -> None:
+    """A sticker, a file, a location, ...: not kept (the minimum), and said so kindly."""
+    to_person(
+        unit,
+        person,
+        kind="cannot_read",
+        message=Outgoing(text=unit.render("cannot_read", person.language)),
+    )
+
+
 def unknown_command(unit: Unit, person: Person) -> None:
     to_person(
         unit,

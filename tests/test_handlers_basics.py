@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 from telegram import Update
 from telegram.ext import Application
 
@@ -131,3 +132,64 @@ async def test_a_failing_handler_rolls_back_and_apologises(
         assert session.get(ProcessedUpdate, 888) is None  # rolled back: a retry may try again
         statuses = session.execute(select(OutboxMessage.status)).scalars().all()
     assert statuses == [OutboxStatus.SENT]
+
+
+# --- what the fuzzing found (chaos/fuzz.py) ------------------------------------------------
+
+
+async def test_a_sticker_or_a_file_gets_a_kind_word_on_what_does_work(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    for extra in (
+        {"sticker": {"file_id": "s", "file_unique_id": "t", "type": "regular", "width": 9,
+                     "height": 9, "is_animated": False, "is_video": False}},
+        {"document": {"file_id": "d", "file_unique_id": "e", "file_name": "a.pdf"}},
+        {"location": {"latitude": 52.1, "longitude": 5.1}},
+    ):  # fmt: skip
+        data = make_text_update("x")
+        del data["message"]["text"]
+        data["message"] |= extra
+        await feed_and_send(offline_app, data)
+    sent = offline_request.sent()
+    assert len(sent) == 3
+    assert all("kan ik helaas niet lezen" in call.params["text"] for call in sent)
+    with session_scope(runtime_of(offline_app).engine) as session:
+        kinds = session.execute(select(col(OutboxMessage.kind))).scalars().all()
+    assert kinds == ["cannot_read"] * 3  # and nothing of the file kept
+
+
+async def test_a_service_message_in_a_private_chat_gets_no_answer(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    data = make_text_update("x")
+    del data["message"]["text"]
+    data["message"]["pinned_message"] = {
+        "message_id": 3, "date": 0, "chat": data["message"]["chat"]
+    }  # fmt: skip
+    await feed_and_send(offline_app, data)
+    assert offline_request.sent() == []
+
+
+async def test_a_press_without_a_chat_is_still_answered_as_stale(
+    offline_app: App, offline_request: OfflineRequest
+) -> None:
+    data = make_press_update("mo:ochtend")
+    del data["callback_query"]["message"]
+    await feed_and_send(offline_app, data)
+    [answer] = offline_request.sent("answerCallbackQuery")
+    assert str(answer.params["callback_query_id"]) == data["callback_query"]["id"]
+    assert answer.params["text"]  # the stale-button words
+
+
+async def test_a_message_without_a_chat_is_dropped_without_a_failure(
+    offline_app: App, offline_request: OfflineRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = make_text_update("hallo")
+    del data["message"]["chat"]
+    await feed_and_send(offline_app, data)
+    assert offline_request.sent() == []
+    assert "has a message without a chat; dropped" in caplog.text
+    assert "failed" not in caplog.text
+    with session_scope(runtime_of(offline_app).engine) as session:
+        handled = session.get(ProcessedUpdate, data["update_id"])
+    assert handled is not None  # marked handled: a redelivery is skipped

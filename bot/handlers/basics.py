@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import PhotoSize, Update, Voice
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers.common import Who, Work, in_unit
 from bot.runtime import Runtime, runtime
@@ -320,6 +320,30 @@ async def _download(rt: Runtime, file: Voice | PhotoSize) -> bytes | None:
     except TelegramError as exc:
         log.warning("could not fetch a %s a client sent: %s", type(file).__name__, exc)
         return None
+
+
+async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot cannot read, in a private chat (a sticker, a file, a location, a contact):
+    nothing of it is kept, and the person hears what does work."""
+
+    def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
+        if rt.flood.over(person.telegram_user_id, unit.now):
+            return  # a burst of stickers gets no burst of answers
+        greeting.cannot_read(unit, person)
+
+    await in_unit(update, context, work)
+
+
+async def malformed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """First of all: an update Telegram would never send (a message without a chat) would trip
+    python-telegram-bot's own filters, so it is marked handled, logged and goes no further."""
+    message = update.effective_message
+    if message is None or message.chat is not None:
+        return
+    log.warning("update %s has a message without a chat; dropped", update.update_id)
+    async with update_unit(runtime(context), update):
+        pass
+    raise ApplicationHandlerStop
 
 
 async def everything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -183,7 +183,10 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = unpack(query.data if query else None)
     person = person_of(update, rt)
     async with update_unit(rt, update) as unit:
-        if unit is None or person is None:
+        if unit is None:
+            return
+        if person is None:  # no chat to speak of (a forged press): still answered, as stale
+            unit.answer_callback(unit.label("answer.stale_button", rt.settings.defaults.language))
             return
         if callback is not None and callback.action == "gm":
             group_meetings.answer(unit, person, callback)

@@ -9,11 +9,54 @@ import sqlite3
 
 import pytest
 
-from chaos import blocked, crash, redelivery, storm, timeouts, workers, writers
-from chaos.writer_child import _Tally
+from chaos import blocked, crash, fuzz, redelivery, storm, timeouts, workers, writers
+from chaos.rig import LogTally
+from services import greeting
 from tests.conftest import _server_url
 
 pytestmark = pytest.mark.e2e
+
+
+def test_fuzzed_updates_crash_nothing_and_everyone_who_wrote_is_answered() -> None:
+    figures = fuzz.run(quick=True)
+    assert figures["updates"] == 1_000 and figures["people_wrote"] > 10, figures
+    assert figures["presses"] > 10 and figures["redelivered"] > 0, figures
+    assert figures["crashes"] == 0 and figures["unhandled"] == 0, figures
+    assert figures["apologies"] == 0, figures
+    assert figures["unanswered_people"] == 0 and figures["unanswered_presses"] == 0, figures
+    assert figures["http_actions"] == 60 and figures["http_people"] > 5, figures
+    assert figures["http_unanswered"] == 0 and figures["http_refused"] == 0, figures
+    assert figures["http_errors_logged"] == 0 and figures["http_settled"], figures
+    assert figures["met"]
+
+
+def test_the_fuzzing_sees_who_went_unanswered_and_what_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control: with the answer to a sticker switched off, and a handler made to fail,
+    the same counting reports both."""
+    sticker = {"file_id": "s", "file_unique_id": "t", "type": "regular", "width": 9,
+               "height": 9, "is_animated": False, "is_video": False}  # fmt: skip
+    sender = {"id": 4242, "is_bot": False, "first_name": "Sanne"}
+    chat = {"id": 4242, "type": "private"}
+    drawn = [
+        {"message": {"message_id": 1, "date": fuzz.NOW_S, "chat": chat, "from": sender,
+                     "sticker": sticker}},
+        {"message": {"message_id": 2, "date": fuzz.NOW_S, "chat": chat | {"id": 4343},
+                     "from": sender | {"id": 4343}, "text": "/privacy",
+                     "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}},
+    ]  # fmt: skip
+    monkeypatch.setattr(greeting, "cannot_read", lambda unit, person: None)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(greeting, "show_privacy", broken)
+    figures = fuzz._through_process_update(2, drawn)
+    assert figures["people_wrote"] == 2, figures
+    # The sticker got nothing; /privacy only the apology, which is no sensible answer.
+    assert figures["unanswered_people"] == 2, figures
+    assert figures["unhandled"] == 1 and figures["apologies"] == 1, figures
 
 
 def test_a_kill_mid_fanout_loses_nothing_and_repeats_only_what_was_on_the_wire() -> None:
@@ -99,10 +142,10 @@ def test_eight_sqlite_writers_beside_the_bot_never_meet_a_locked_database() -> N
     assert figures["met"]
 
 
-def test_the_writers_tally_sees_a_locked_database_and_a_failed_handler() -> None:
-    """The control: what the writers count is really counted (a locked database in an
-    exception, and an error line)."""
-    tally = _Tally()
+def test_the_log_tally_sees_a_locked_database_and_a_failed_handler() -> None:
+    """The control: what the writers and the fuzzing count is really counted (a locked
+    database in an exception, a failure, and a deliberate error line that is no failure)."""
+    tally = LogTally()
     log = logging.getLogger("tests.writers")
     log.addHandler(tally)
     try:
@@ -111,6 +154,8 @@ def test_the_writers_tally_sees_a_locked_database_and_a_failed_handler() -> None
         except sqlite3.OperationalError:
             log.error("handling update 7 failed: OperationalError", exc_info=True)
         log.warning("retrying")
+        assert (tally.locked, tally.errors, tally.failures) == (1, 1, 1)
+        log.error("crisis alert 1 for client 2 reached no professional")  # deliberate
+        assert (tally.errors, tally.failures) == (2, 1)
     finally:
         log.removeHandler(tally)
-    assert (tally.locked, tally.errors) == (1, 1)
