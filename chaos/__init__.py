@@ -24,9 +24,9 @@ class Scenario:
 
 
 def registry() -> dict[str, Scenario]:
-    from chaos import blocked, crash, fuzz, redelivery, storm, timeouts, workers, writers
+    from chaos import blocked, clock, crash, fuzz, redelivery, storm, timeouts, workers, writers
 
     return {
         scenario.NAME: Scenario(scenario.NAME, scenario.CRITERION, scenario.run)
-        for scenario in (fuzz, crash, storm, blocked, timeouts, redelivery, writers, workers)
+        for scenario in (fuzz, crash, storm, blocked, timeouts, redelivery, clock, writers, workers)
     }

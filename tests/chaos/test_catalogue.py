@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import datetime
 
 import pytest
 
-from chaos import blocked, crash, fuzz, redelivery, storm, timeouts, workers, writers
+from chaos import blocked, clock, crash, fuzz, redelivery, storm, timeouts, workers, writers
 from chaos.rig import LogTally
 from services import greeting
 from tests.conftest import _server_url
@@ -159,3 +160,38 @@ def test_the_log_tally_sees_a_locked_database_and_a_failed_handler() -> None:
         assert (tally.errors, tally.failures) == (2, 1)
     finally:
         log.removeHandler(tally)
+
+
+def test_time_gives_one_message_per_slot_across_daylight_saving_jumps_and_an_outage() -> None:
+    figures = clock.run(quick=True)
+    assert figures["clock_faults"] == 5 and figures["ticks"] > 1_000, figures
+    assert figures["nudges"] > 60 and figures["checkins"] > 60 and figures["digests"] > 10
+    assert figures["double_per_day"] == 0 and figures["double_digests"] == 0, figures
+    assert figures["messages_in_quiet_hours"] == 0, figures
+    assert figures["missed"] == 0, figures
+    assert figures["slowest_sweep_ms"] < 2_000, figures
+    assert figures["met"]
+
+
+def test_the_clock_judge_sees_doubles_quiet_hours_and_misses() -> None:
+    """The control: rows that break each rule are counted."""
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=clock.ZONE)
+
+    week = clock.WEEKS[0]
+    rows = [
+        clock.Row("nudge", 1, at("2026-03-30T10:00"), at("2026-03-30T10:00")),
+        clock.Row("checkin", 1, at("2026-03-30T15:00"), at("2026-03-30T15:00")),  # 2nd that day
+        clock.Row("checkin", 2, at("2026-03-30T22:30"), at("2026-03-30T22:30")),  # quiet hours
+        clock.Row("digest", 9, at("2026-03-30T08:30"), at("2026-03-30T08:30")),
+        clock.Row("digest", 9, at("2026-03-30T09:30"), at("2026-03-30T09:30")),  # again
+    ]
+    up = [at("2026-03-30T09:00"), at("2026-03-31T09:00")]  # Monday and Tuesday, both up
+    figures = clock._judge(rows, [1, 2], week, up)
+    assert figures["double_per_day"] == 1
+    assert figures["messages_in_quiet_hours"] == 1
+    assert figures["double_digests"] == 1
+    # Client 2 was never nudged; professional 9 had no digest on Tuesday; two of the three
+    # professionals never had one.
+    assert figures["missed"] == 1 + 1 + 2
