@@ -5,6 +5,7 @@ Fast and exact; the same story runs over real HTTP against the sandbox in tests/
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -128,6 +129,14 @@ async def test_a_used_invite_cannot_be_used_again(story: Story) -> None:
     with session_scope(runtime_of(story.app).engine) as session:
         hashes = session.execute(select(Invite.token_hash)).scalars().all()
     assert token not in hashes  # only hashes are stored
+
+
+async def test_a_guessed_invite_opens_nothing(story: Story) -> None:
+    await professional_and_pupil_link(story)  # a real invite is open meanwhile
+    for guess in (secrets.token_urlsafe(32), "a" * 43, "0", "-_-"):
+        [answer] = texts(await story.say(user(7003, "Raad"), f"/start {guess}"))
+        assert "werkt niet (meer)" in answer
+    assert story.rows(Client) == 0
 
 
 async def test_declining_stores_nothing(story: Story) -> None:
