@@ -181,13 +181,16 @@ async def _floor(app: App, count: int) -> list[float]:
         )
 
 
-def offline_settings(path: Path, *, source: str) -> Settings:
-    """The embedded defaults on a fresh, migrated SQLite file at `path`, for a bot that runs
-    offline (a made-up token, a new key); also chaos/fuzz.py's."""
+def offline_settings(
+    path: Path, *, source: str, sections: dict[str, dict[str, Any]] | None = None
+) -> Settings:
+    """The embedded defaults (and `sections`) on a fresh, migrated SQLite file at `path`, for a
+    bot that runs offline (a made-up token, a new key); also chaos/fuzz.py's and clock.py's."""
     settings = settings_from_data(
         {
             "database": {"url": f"sqlite:///{path}"},
             "organisation": {"key": "gemeente", "name": "Gemeente"},
+            **(sections or {}),
         },
         {"DUWTJE_TELEGRAM_TOKEN": "1:OFFLINE", "DUWTJE_ENCRYPTION_KEYS": new_key()},
         source=source,

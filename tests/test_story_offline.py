@@ -266,3 +266,42 @@ async def test_a_redelivered_update_still_clears_its_stored_copy(story: Story) -
     await story.app.process_update(Update.de_json(update, story.app.bot))
     assert story.rows(InboundUpdate) == 0
     assert len(texts(await story.flush())) == 1
+
+
+async def test_a_crisis_phrase_in_a_files_caption_gets_help_and_alerts(story: Story) -> None:
+    """A file the bot cannot read is still read for a crisis phrase in its caption."""
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    update = make_text_update("x", from_user=PUPIL)
+    del update["message"]["text"]
+    update["message"] |= {
+        "document": {"file_id": "d", "file_unique_id": "e", "file_name": "brief.pdf"},
+        "caption": "ik wil er niet meer zijn",
+    }
+    calls = await story.send(update)
+    to_pupil = [c.params["text"] for c in calls if c.params.get("chat_id") == 7001]
+    to_pro = [c.params["text"] for c in calls if c.params.get("chat_id") == 5001]
+    assert any("113" in t for t in to_pupil)
+    assert not any("niet lezen" in t for t in to_pupil)
+    assert any("Let op: Sanne" in t for t in to_pro)
+
+
+async def test_a_sticker_leaves_the_waiting_question_waiting(story: Story) -> None:
+    """A question the bot asked (here: the moment, typed) is not dropped by a sticker."""
+    token = await professional_and_pupil_link(story)
+    [notice] = [c for c in await story.say(PUPIL, f"/start {token}") if c.method == "sendMessage"]
+    await story.press(PUPIL, dict(story.buttons(notice))["Ja, ik doe mee"])
+    with session_scope(runtime_of(story.app).engine) as session:
+        client = session.execute(select(Client)).scalars().one()
+        client.awaiting = "moment"
+    update = make_text_update("x", from_user=PUPIL)
+    del update["message"]["text"]
+    update["message"]["sticker"] = {
+        "file_id": "s", "file_unique_id": "t", "type": "regular", "width": 9, "height": 9,
+        "is_animated": False, "is_video": False,
+    }  # fmt: skip
+    [answer] = texts(await story.send(update))
+    assert "niet lezen" in answer
+    with session_scope(runtime_of(story.app).engine) as session:
+        assert session.execute(select(Client.awaiting)).scalar_one() == "moment"

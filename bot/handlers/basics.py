@@ -324,22 +324,37 @@ async def _download(rt: Runtime, file: Voice | PhotoSize) -> bytes | None:
 
 async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot cannot read, in a private chat (a sticker, a file, a location, a contact):
-    nothing of it is kept, and the person hears what does work."""
+    nothing of it is kept, and the person hears what does work. A caption is read for a crisis
+    phrase first, as everywhere; a question that was waiting still waits."""
+    message = update.effective_message
+    caption = (message.caption or "") if message is not None else ""
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if rt.flood.over(person.telegram_user_id, unit.now):
-            return  # a burst of stickers gets no burst of answers
+        if caption and unit.content.safety.matches(caption):
+            if isinstance(who, Client):
+                clients.crisis_message(unit, who, caption)
+            else:
+                greeting.answer_stranger_text(
+                    unit, person, caption, organisation=rt.organisation_name
+                )
+            return
+        # Counted apart from text (the negative id), so stickers never use up a person's
+        # budget for answers: a burst of them gets no burst of replies.
+        if rt.flood.over(-person.telegram_user_id, unit.now):
+            return
         greeting.cannot_read(unit, person)
 
-    await in_unit(update, context, work)
+    await in_unit(update, context, work, interrupts=False)
 
 
 async def malformed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """First of all: an update Telegram would never send (a message without a chat) would trip
     python-telegram-bot's own filters, so it is marked handled, logged and goes no further."""
-    message = update.effective_message
+    message = (
+        update.message or update.edited_message or update.channel_post or update.edited_channel_post
+    )
     if message is None or message.chat is not None:
-        return
+        return  # (a press on a message without a chat is answered as stale: groups.press)
     log.warning("update %s has a message without a chat; dropped", update.update_id)
     async with update_unit(runtime(context), update):
         pass

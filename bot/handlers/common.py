@@ -42,7 +42,9 @@ def in_private_chat(update: Update) -> bool:
     return chat is not None and chat.type == "private"
 
 
-async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work) -> None:
+async def in_unit(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work, *, interrupts: bool = True
+) -> None:
     """Run `work` for a private-chat update in one unit of work (skipped if already handled).
 
     Groups have their own handlers (bot/handlers/groups.py); an update from a group that
@@ -58,7 +60,9 @@ async def in_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, work: Work
             crisis_in_group(unit, update, person)
             return
         who = who_is(session=unit.session, telegram_user_id=person.telegram_user_id)
-        if not _plain_text(update):  # a command or a button: whatever was asked is dropped
+        # A command or a button: whatever was asked is dropped (a sticker is neither: with
+        # `interrupts=False` the question still waits).
+        if interrupts and not _plain_text(update):
             if isinstance(who, Client):
                 clients.interrupt(who)
             elif isinstance(who, Professional):
