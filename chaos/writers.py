@@ -62,27 +62,31 @@ async def _run(*, transactions: int) -> Figures:
             bot = BotProcess(rig)
             bot.start()
             config = rig.write_config()
-            children = [
-                _start_writer(
-                    rig,
-                    config,
-                    first=(index + 1) * 1_000_000,
-                    count=transactions,
-                    users=[p.user_id for p in people[index::WRITERS]],
-                )
-                for index in range(WRITERS)
-            ]
-            for child in children:
-                await asyncio.to_thread(_ready, child)
-            started = time.monotonic()
-            for child in children:  # all at once
-                assert child.stdin is not None
-                child.stdin.write("go\n")
-                child.stdin.flush()
-            results = [await asyncio.to_thread(_result, child) for child in children]
-            writing = time.monotonic() - started
-            settled = await eventually(lambda: not unsent(rig), within=300, every=0.25)
-            exit_code = bot.stop()
+            children: list[tuple[subprocess.Popen[str], Path]] = []
+            try:
+                for index in range(WRITERS):
+                    log = Path(folder) / f"writer-{index}.log"
+                    ids = [p.user_id for p in people[index::WRITERS]]
+                    first = (index + 1) * 1_000_000
+                    children.append(
+                        (_start_writer(rig, config, first, transactions, ids, log), log)
+                    )
+                for child, log in children:
+                    await asyncio.to_thread(_ready, child, log)
+                started = time.monotonic()
+                for child, _ in children:  # all at once
+                    assert child.stdin is not None
+                    child.stdin.write("go\n")
+                    child.stdin.flush()
+                results = [await asyncio.to_thread(_result, child, log) for child, log in children]
+                writing = time.monotonic() - started
+                settled = await eventually(lambda: not unsent(rig), within=300, every=0.25)
+            finally:  # nothing left running when a step above fails
+                for child, _ in children:
+                    if child.poll() is None:
+                        child.kill()
+                        child.wait()
+                exit_code = bot.stop()
             events = await control.events()
         stored, processed, apologies = _stored(rig)
         rig.close()
@@ -116,6 +120,7 @@ async def _run(*, transactions: int) -> Figures:
         and figures["unhandled"] == 0
         and figures["apologies"] == 0
         and figures["handled"] == written
+        and figures["processed_updates"] == written  # as the database counts them
         and figures["stored_replies"] == written
         and figures["duplicated_replies"] == 0
         and figures["missing_answers"] == 0
@@ -127,40 +132,43 @@ async def _run(*, transactions: int) -> Figures:
 
 
 def _start_writer(
-    rig: Rig, config: Path, *, first: int, count: int, users: list[int]
+    rig: Rig, config: Path, first: int, count: int, users: list[int], log: Path
 ) -> subprocess.Popen[str]:
+    """A writer; what it logs goes to `log` (a pipe nobody reads while it runs could fill and
+    stop it in the middle of a transaction, holding the lock)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DUWTJE_")}
     environ.update(rig.environ)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "chaos.writer_child",
-            str(config),
-            str(first),
-            str(count),
-            ",".join(str(u) for u in users),
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=environ,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with log.open("w", encoding="utf-8") as errors:  # the child keeps its own copy
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "chaos.writer_child",
+                str(config),
+                str(first),
+                str(count),
+                ",".join(str(u) for u in users),
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=environ,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
 
 
-def _ready(child: subprocess.Popen[str]) -> None:
+def _ready(child: subprocess.Popen[str], log: Path) -> None:
     assert child.stdout is not None
     if child.stdout.readline().strip() != "ready":
-        _result(child)  # it failed before it was ready: raise with what it said
+        _result(child, log)  # it failed before it was ready: raise with what it said
         raise RuntimeError("a writer did not say it was ready")
 
 
-def _result(child: subprocess.Popen[str]) -> dict[str, Any]:
-    out, err = child.communicate(timeout=600)
+def _result(child: subprocess.Popen[str], log: Path) -> dict[str, Any]:
+    out, _ = child.communicate(timeout=600)
     if child.returncode != 0 or not out.strip():
-        tail = "\n".join(err.splitlines()[-20:])
+        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-20:])
         raise RuntimeError(f"a writer failed (exit {child.returncode}):\n{tail}")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
