@@ -4,8 +4,9 @@ Europe/Amsterdam: the week of the spring daylight-saving Sunday (29 March 2026, 
 and the week of the autumn one (25 October 2026, 03:00 -> 02:00), every midnight, a clock
 that jumps back an hour just after the digests went, one that jumps forward an hour over
 them, and a 26-hour outage. Exactly one per slot: no client gets two automatic messages on
-one day, no professional two digests on one day, nobody who was due goes without, nothing
-goes out in quiet hours (21:00-08:00), and no sweep hangs.
+one day, no professional two digests on one day, nobody who was due goes without or more than
+three days late, no slot is tried twice, nothing goes out in quiet hours (21:00-08:00), and no
+sweep hangs.
 
 A tick every 5 simulated minutes (`--quick`: every 15); the real bot ticks every minute,
 but the rules only look at "now", so a coarser tick changes when within the minute, not what.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +32,7 @@ from sqlmodel import col
 from bench.update import offline_settings
 from chaos import Figures
 from content import Content, load_content
+from reminders.calendar import dutch_public_holidays
 from reminders.localtime import local_date
 from reminders.quiet import in_quiet_hours
 from services.digests import next_digest_at
@@ -59,6 +62,7 @@ QUIET = (dtime(21, 0), dtime(8, 0))  # services/nudge_policy.py's defaults
 AUTOMATIC = ("nudge", "checkin")  # a client's one automatic message a day
 PROFESSIONALS, CASELOAD = 3, 20
 LINE, STEP, CHECKIN = "activiteit", "eerste-week", "weekcheck"
+HOLIDAYS = dutch_public_holidays(2026, 2026)  # no automatic messages then (Easter, in spring)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Week:
     name: str
     start: datetime  # local midnight
     end: datetime
+    changeover: datetime  # 02:30 on the daylight-saving Sunday: missing in spring, twice in autumn
     # (at, to): at local time `at` the clock is set to `to` (None: an outage ends at `to`)
     faults: tuple[tuple[datetime, datetime, str], ...] = ()
 
@@ -75,11 +80,15 @@ def _local(text: str) -> datetime:
 
 
 WEEKS = (
-    Week("spring", _local("2026-03-27T00:00"), _local("2026-04-03T00:00")),
+    # Past the last first nudge by Easter and three days: the late ones show up as late.
+    Week(
+        "spring", _local("2026-03-27T00:00"), _local("2026-04-08T00:00"), _local("2026-03-29T02:30")
+    ),
     Week(
         "autumn",
         _local("2026-10-23T00:00"),
-        _local("2026-10-31T12:00"),
+        _local("2026-11-03T00:00"),
+        _local("2026-10-25T02:30"),
         faults=(
             # Just after the 08:30 digests: an hour back (they must not come again).
             (_local("2026-10-27T08:40"), _local("2026-10-27T07:40"), "jump"),
@@ -108,6 +117,8 @@ def run(quick: bool) -> Figures:
         and result["double_digests"] == 0
         and result["missed"] == 0
         and result["messages_in_quiet_hours"] == 0
+        and result["late"] == 0
+        and result["repeated_attempts"] == 0
         and result["nudges"] > 0
         and result["checkins"] > 0
         and result["digests"] > 0
@@ -121,21 +132,24 @@ def _week(week: Week, step: timedelta, content: Content) -> tuple[Counter[str], 
         settings = offline_settings(Path(folder) / "duwtje.db", source="(chaos clock)")
         cipher = FieldCipher(settings.require_encryption_keys())
         engine = make_engine(settings.database.url)
-        clients = _seed(engine, cipher, week.start, content.notice_version)
-        ticks, longest, up = _tick(engine, content, cipher, week, step)
+        dues = _seed(engine, cipher, week, content.notice_version)
+        ticks, longest, up, attempts = _tick(engine, content, cipher, week, step)
         rows = _queued(engine)
         engine.dispose()
-    figures = _judge(rows, clients, week, up)
+    figures = _judge(rows, dues, up, attempts)
     figures["ticks"] = ticks
     figures["clock_faults"] = len(week.faults) + 1  # and the daylight-saving Sunday
     return figures, longest
 
 
-def _seed(engine: Engine, cipher: FieldCipher, start: datetime, notice: str) -> list[int]:
+def _seed(engine: Engine, cipher: FieldCipher, week: Week, notice: str) -> dict[int, datetime]:
     """Professionals with a daily digest at 08:30; their clients each with a step waiting
-    (the first nudge due somewhere in the first two days, at any hour, also in quiet hours and
-    in the hour that does not exist on the spring Sunday) and a weekly check-in."""
-    ids: list[int] = []
+    and a weekly check-in. The first nudges fall due over the whole week, every 160 minutes
+    (so at every hour of the day, in quiet hours, over the clock's jumps and in the outage);
+    the first client's at 02:30 on the daylight-saving Sunday. Returns client -> when their
+    first nudge was due (the check-in five hours later)."""
+    start = week.start
+    dues: dict[int, datetime] = {}
     with session_scope(engine) as session:
         organisation = session.execute(select(Organisation)).scalars().one()
         for p in range(PROFESSIONALS):
@@ -170,8 +184,7 @@ def _seed(engine: Engine, cipher: FieldCipher, start: datetime, notice: str) -> 
                         client_id=client.id or 0, notice_version=notice, agreed_at=client.created_at
                     )
                 )
-                # Spread over 48 hours in steps of 47 minutes: every hour of the day is hit.
-                due = start + timedelta(minutes=47 * number)
+                due = week.changeover if number == 0 else start + timedelta(minutes=160 * number)
                 traject = Traject(
                     client_id=client.id or 0,
                     line_key=LINE,
@@ -189,15 +202,18 @@ def _seed(engine: Engine, cipher: FieldCipher, start: datetime, notice: str) -> 
                         next_at=(due + timedelta(hours=5)).astimezone(UTC),
                     )
                 )
-                ids.append(client.id or 0)
-    return ids
+                dues[client.id or 0] = due.astimezone(UTC)
+    return dues
 
 
 def _tick(
     engine: Engine, content: Content, cipher: FieldCipher, week: Week, step: timedelta
-) -> tuple[int, float, list[datetime]]:
+) -> tuple[int, float, list[datetime], Counter[str]]:
     """Sweep every `step` from the week's start to its end, with its faults; returns the
-    number of ticks, the slowest, and the moments the bot was up (what it believed "now")."""
+    number of ticks, the slowest, the moments the bot was up (what it believed "now"), and
+    what the sweeps said they queued (more than the outbox holds: a slot tried twice, its
+    idempotency key refusing the second)."""
+    attempts: Counter[str] = Counter()
     now = week.start.astimezone(UTC)
     end = week.end.astimezone(UTC)
     faults = sorted(week.faults)
@@ -210,13 +226,13 @@ def _tick(
         started = time.perf_counter()
         with session_scope(engine) as session:
             unit = Unit(session=session, now=now, content=content, cipher=cipher)
-            sweep(unit)
+            attempts.update(sweep(unit))
             unit.flush()
         longest = max(longest, time.perf_counter() - started)
         up.append(now)
         ticks += 1
         now += step
-    return ticks, longest, up
+    return ticks, longest, up, attempts
 
 
 @dataclass(frozen=True)
@@ -246,35 +262,74 @@ def _queued(engine: Engine) -> list[Row]:
     ]
 
 
-def _judge(rows: list[Row], clients: list[int], week: Week, up: list[datetime]) -> Counter[str]:
+def _judge(
+    rows: list[Row], dues: dict[int, datetime], up: list[datetime], attempts: Counter[str]
+) -> Counter[str]:
+    """A message goes at its due time, or when the bot is next up after it (the sender only
+    runs then): the rules are judged on that moment, in local time."""
+    running = sorted(up)
+
+    def goes(row: Row) -> datetime:
+        index = bisect_left(running, row.due_at)
+        return running[index] if index < len(running) else row.due_at
+
     automatic = [row for row in rows if row.kind in AUTOMATIC]
-    per_day = Counter((row.recipient, local_date(row.due_at, ZONE)) for row in automatic)
+    per_day = Counter((row.recipient, local_date(goes(row), ZONE)) for row in automatic)
     digests = [row for row in rows if row.kind == "digest"]
     digest_days = Counter((row.recipient, local_date(row.created_at, ZONE)) for row in digests)
-    nudged = {row.recipient for row in automatic if row.kind == "nudge"}
-    checked = {row.recipient for row in automatic if row.kind == "checkin"}
+    first_of: dict[tuple[str, int], datetime] = {}
+    for row in sorted(automatic, key=goes):
+        first_of.setdefault((row.kind, row.recipient), goes(row))
+    nudges = sum(1 for row in automatic if row.kind == "nudge")
     figures: Counter[str] = Counter(
-        nudges=sum(1 for row in automatic if row.kind == "nudge"),
+        nudges=nudges,
         checkins=sum(1 for row in automatic if row.kind == "checkin"),
         digests=len(digests),
         double_per_day=sum(1 for count in per_day.values() if count > 1),
         double_digests=sum(1 for count in digest_days.values() if count > 1),
         messages_in_quiet_hours=sum(
-            1 for row in automatic if in_quiet_hours(row.due_at, ZONE, *QUIET)
+            1 for row in automatic if in_quiet_hours(goes(row), ZONE, *QUIET)
         ),
+        # A slot the sweep tried twice (the outbox's key refused the second copy).
+        repeated_attempts=max(0, attempts["nudges"] - nudges)
+        + max(0, attempts["digests"] - len(digests)),
     )
-    # Missed: a client never nudged or never checked in on (all were due in the first two
-    # days), or a working day whose digest moment the bot was up for without a digest. A
-    # digest comes only when there is something in it: a professional's first comes once
-    # their first client has stalled; from then on their stalled clients fill every one.
-    missed = sum(1 for client in clients if client not in nudged)
-    missed += sum(1 for client in clients if client not in checked)
+    # Missed: a client never nudged or never checked in on, or a working day whose digest
+    # moment the bot was up for without a digest. Late: a first nudge or check-in that let
+    # a free day go by: a day after the one it was due on, no public holiday, with the bot up
+    # at the client's moment (15:30, the default) and no other automatic message that day
+    # (one a day: the check-in and its reminder go first, the ladder waits). A digest comes
+    # only when there is something in it: a professional's first comes once their first
+    # client has stalled; from then on their stalled clients fill every one.
+    free_afternoons = {
+        moment.astimezone(ZONE).date()
+        for moment in running
+        if dtime(15, 30) <= moment.astimezone(ZONE).time() < dtime(21, 0)
+    } - HOLIDAYS
+    busy = {
+        (row.recipient, day) for row, day in ((r, local_date(goes(r), ZONE)) for r in automatic)
+    }
+    missed = late = 0
+    for client, due in dues.items():
+        for kind, since in (("nudge", due), ("checkin", due + timedelta(hours=5))):
+            went = first_of.get((kind, client))
+            end = local_date(went, ZONE) if went is not None else local_date(running[-1], ZONE)
+            wasted = [
+                day
+                for day in free_afternoons
+                if local_date(since, ZONE) < day < end and (client, day) not in busy
+            ]
+            if went is None:
+                missed += 1
+            elif wasted:
+                late += 1
     first: dict[int, date] = {}
     for professional, day in sorted(digest_days, key=lambda pair: pair[1]):
         first.setdefault(professional, day)
     for day in _working_days_seen(up):
         missed += sum(1 for p, since in first.items() if day >= since and not digest_days[(p, day)])
     figures["missed"] = missed + (PROFESSIONALS - len(first))
+    figures["late"] = late
     return figures
 
 

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from content.telegram_text import split_message
 from reminders.ladder import ladder_done
-from reminders.localtime import local_date, next_occurrence, parse_clock
+from reminders.localtime import at_local, local_date, next_occurrence, parse_clock
 from services import caseload, charts, colleagues, group_posts
 from services.callbacks import pack
 from services.groups import group_title
@@ -65,7 +65,13 @@ def send_due_digests(unit: Unit) -> int:
         if _send_digest(unit, professional, organisation):
             queued += 1
         professional.last_digest_at = unit.now
-        professional.next_digest_at = next_digest_at(unit.now, professional, organisation)
+        # The next after today's moment: one sent before it (catching up after the bot was
+        # down) is today's, so today's moment brings no second (duwtje chaos clock).
+        zone = ZoneInfo(organisation.time_zone)
+        today = at_local(local_date(unit.now, zone), parse_clock(professional.digest_time), zone)
+        professional.next_digest_at = next_digest_at(
+            max(unit.now, today), professional, organisation
+        )
     return queued
 
 

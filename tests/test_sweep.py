@@ -103,3 +103,26 @@ def test_digests_come_once_a_weekday_and_skip_the_weekend(
     for weekend in ("2026-03-07T07:31", "2026-03-08T07:31"):
         assert run_sweep(engine, content, cipher, utc(weekend)) == []
     assert run_sweep(engine, content, cipher, utc("2026-03-09T07:31")) == ["digest"]
+
+
+def test_a_digest_caught_up_before_its_moment_is_that_days_own(
+    engine: Engine, content: Content, cipher: FieldCipher
+) -> None:
+    """Back after an outage at 08:00 local, Thursday's overdue digest goes at once; it is
+    Friday's digest too, so Friday's 08:30 brings no second (duwtje chaos clock found it)."""
+    thursday = utc("2026-03-05T07:30")  # 08:30 local
+    with session_scope(engine) as session:
+        professional = make_professional(session, next_digest_at=thursday)
+        owner = make_client(
+            session,
+            professional_id=professional.id,
+            organisation_id=professional.organisation_id,
+            name_enc=cipher.encrypt("Sanne"),
+        )
+        make_traject(session, client_id=owner.id, nudge_rung=1)
+        professional_id = professional.id
+    assert run_sweep(engine, content, cipher, utc("2026-03-06T07:00")) == ["digest"]  # Fri 08:00
+    assert run_sweep(engine, content, cipher, utc("2026-03-06T07:31")) == [], "no second"
+    with session_scope(engine) as session:
+        following = session.get_one(Professional, professional_id).next_digest_at
+    assert following == utc("2026-03-09T07:30")  # Monday 08:30 local

@@ -181,25 +181,37 @@ def test_time_gives_one_message_per_slot_across_daylight_saving_jumps_and_an_out
     assert figures["met"]
 
 
-def test_the_clock_judge_sees_doubles_quiet_hours_and_misses() -> None:
+def test_the_clock_judge_sees_doubles_quiet_hours_misses_and_repeats() -> None:
     """The control: rows that break each rule are counted."""
+    from collections import Counter
 
     def at(text: str) -> datetime:
         return datetime.fromisoformat(text).replace(tzinfo=clock.ZONE)
 
-    week = clock.WEEKS[0]
     rows = [
-        clock.Row("nudge", 1, at("2026-03-30T10:00"), at("2026-03-30T10:00")),
-        clock.Row("checkin", 1, at("2026-03-30T15:00"), at("2026-03-30T15:00")),  # 2nd that day
+        clock.Row("nudge", 1, at("2026-03-30T15:30"), at("2026-03-30T15:30")),
+        clock.Row("checkin", 1, at("2026-03-30T16:00"), at("2026-03-30T16:00")),  # 2nd that day
         clock.Row("checkin", 2, at("2026-03-30T22:30"), at("2026-03-30T22:30")),  # quiet hours
+        clock.Row("nudge", 3, at("2026-04-01T15:30"), at("2026-04-01T15:30")),  # a day late
+        clock.Row("checkin", 3, at("2026-03-30T15:30"), at("2026-03-30T15:30")),
         clock.Row("digest", 9, at("2026-03-30T08:30"), at("2026-03-30T08:30")),
         clock.Row("digest", 9, at("2026-03-30T09:30"), at("2026-03-30T09:30")),  # again
     ]
-    up = [at("2026-03-30T09:00"), at("2026-03-31T09:00")]  # Monday and Tuesday, both up
-    figures = clock._judge(rows, [1, 2], week, up)
+    dues = {  # first nudge due; the check-in five hours later
+        1: at("2026-03-30T10:00"),
+        2: at("2026-03-30T10:00"),
+        3: at("2026-03-30T10:00"),
+    }
+    # Up Monday and Tuesday morning and afternoon, Monday night, Wednesday afternoon.
+    up = [at(f"2026-03-{day}T{hour}") for day in (30, 31) for hour in ("09:00", "16:00")]
+    up += [at("2026-03-30T22:30"), at("2026-04-01T16:00")]
+    attempts = Counter({"nudges": 2, "digests": 3})  # the sweep tried one digest more
+    figures = clock._judge(rows, dues, up, attempts)
     assert figures["double_per_day"] == 1
     assert figures["messages_in_quiet_hours"] == 1
     assert figures["double_digests"] == 1
-    # Client 2 was never nudged; professional 9 had no digest on Tuesday; two of the three
-    # professionals never had one.
-    assert figures["missed"] == 1 + 1 + 2
+    assert figures["repeated_attempts"] == 1
+    # Client 2 was never nudged; professional 9 had no digest on Tuesday or Wednesday; two of
+    # the three professionals never had one.
+    assert figures["missed"] == 1 + 2 + 2
+    assert figures["late"] == 1  # client 3's nudge let Tuesday afternoon go by
