@@ -54,8 +54,8 @@ from storage.models import (
 NAME = "clock"
 CRITERION = (
     "both daylight-saving weeks, midnights, a -1 h and a +1 h jump, a 26-hour outage: "
-    "double_per_day == 0, double_digests == 0, missed == 0, messages_in_quiet_hours == 0, "
-    "no sweep over 2 s"
+    "double_per_day == 0, double_digests == 0, repeated_attempts == 0, missed == 0, late == 0, "
+    "messages_in_quiet_hours == 0, no sweep over 2 s"
 )
 ZONE = ZoneInfo("Europe/Amsterdam")
 QUIET = (dtime(21, 0), dtime(8, 0))  # services/nudge_policy.py's defaults
