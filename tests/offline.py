@@ -26,6 +26,7 @@ class OfflineRequest(BaseOfflineRequest):
         self._message_ids = itertools.count(1)
         self.polls: dict[str, dict[str, Any]] = {}  # sent polls by id
         self.member_count = 6  # what getChatMemberCount answers (the bot included)
+        self.pending_updates: list[dict[str, Any]] = []  # what getUpdates gives, from `offset`
 
     def params_of(self, request_data: RequestData | None) -> dict[str, Any]:
         params = dict(request_data.json_parameters) if request_data else {}
@@ -41,6 +42,9 @@ class OfflineRequest(BaseOfflineRequest):
         return self._answer(method, params)
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getUpdates":  # as Telegram: from the offset on (confirming the rest)
+            offset = int(params.get("offset") or 0)
+            return [update for update in self.pending_updates if update["update_id"] >= offset]
         if method == "getMe":
             return BOT_USER
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
