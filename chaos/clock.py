@@ -71,7 +71,8 @@ class Week:
     start: datetime  # local midnight
     end: datetime
     changeover: datetime  # 02:30 on the daylight-saving Sunday: missing in spring, twice in autumn
-    # (at, to): at local time `at` the clock is set to `to` (None: an outage ends at `to`)
+    # (at, to, what): at local time `at` the clock reads `to`: a jump either way, or the
+    # end of an outage (no ticks in between)
     faults: tuple[tuple[datetime, datetime, str], ...] = ()
 
 
@@ -221,7 +222,7 @@ def _tick(
     up: list[datetime] = []
     while now < end:
         if faults and now >= faults[0][0]:
-            _, to, _kind = faults.pop(0)
+            _, to, _what = faults.pop(0)
             now = to.astimezone(UTC)  # a jump either way, or the end of an outage
         started = time.perf_counter()
         with session_scope(engine) as session:

@@ -35,7 +35,7 @@ from bot.offline import OfflineRequest
 from bot.sandbox import SandboxClient, SandboxThread
 from chaos import Figures
 from chaos.fuzz_updates import NOW_S, draw_many, texts, updates
-from chaos.rig import BotProcess, LogTally, Rig, eventually
+from chaos.rig import NO_FLOOD_LIMIT, UNPACED, BotProcess, LogTally, Rig, eventually
 from chaos.seed import Person
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxStatus
@@ -85,8 +85,7 @@ def _through_process_update(count: int, drawn: list[dict[str, Any]] | None = Non
         settings = offline_settings(
             Path(folder) / "duwtje.db",
             source="(chaos fuzz)",
-            # Every message is answered, not once a minute: each is checked on its own.
-            sections={"privacy": {"flood_per_minute": 1000}},
+            sections={"privacy": NO_FLOOD_LIMIT},
         )
         request = OfflineRequest(keep_calls=True)
         app = build_application(settings, VirtualClock(NOW), request=request)
@@ -286,8 +285,8 @@ async def _over_http(count: int) -> Figures:
         rig = Rig(
             Path(folder),
             sandbox.url,
-            pacing={"overall_per_second": 1000, "per_chat_per_second": 1000},
-            privacy={"flood_per_minute": 1000},  # each message answered, each checked
+            pacing=UNPACED,
+            privacy=NO_FLOOD_LIMIT,
         )
         async with SandboxClient(sandbox.url) as control:
             _, people = await rig.people(control, 20, caseload=20)

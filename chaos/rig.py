@@ -42,6 +42,11 @@ from storage.models import OutboxMessage, OutboxStatus, RecipientKind
 from storage.outbox import PRIORITY_BULK, NewMessage, enqueue
 
 TOKEN = "7:CHAOS"
+# For scenarios about something else than Telegram's pacing (that is T2's, and the strict
+# ones'): sends as fast as the sandbox takes them, and every message answered, not one a
+# minute, so each can be checked.
+UNPACED = {"overall_per_second": 1000, "per_chat_per_second": 1000}
+NO_FLOOD_LIMIT = {"flood_per_minute": 1000}
 ORGANISATION = {"key": "wijkteam-chaos", "name": "Wijkteam Chaos", "privacy_contact": "p@x.nl"}
 FINAL = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from bot.sandbox import SandboxClient, SandboxThread
 from chaos import Figures
-from chaos.rig import LOCKED, BotProcess, Rig, eventually, unsent
+from chaos.rig import LOCKED, NO_FLOOD_LIMIT, UNPACED, BotProcess, Rig, eventually, unsent
 from storage.db import session_scope
 from storage.models import OutboxMessage, ProcessedUpdate, Reply
 
@@ -52,10 +52,9 @@ async def _run(*, transactions: int) -> Figures:
         rig = Rig(
             Path(folder),
             sandbox.url,
-            # Sending keeps up with eight writers; Telegram's pacing is T2's business.
-            pacing={"overall_per_second": 1000, "per_chat_per_second": 1000},
+            pacing=UNPACED,  # sending keeps up with eight writers
             jobs={"checkpoint_seconds": 1.0, "sweep_seconds": 2.0},
-            privacy={"flood_per_minute": 1000},
+            privacy=NO_FLOOD_LIMIT,
         )
         async with SandboxClient(sandbox.url) as control:
             _, people = await rig.people(control, WRITERS * CLIENTS_PER_WRITER, caseload=50)

@@ -44,6 +44,23 @@ def waiting_traject(engine: Engine, cipher: FieldCipher, due: datetime, **client
         return traject.id or 0
 
 
+def professional_with_a_stalled_client(
+    engine: Engine, cipher: FieldCipher, *, next_digest_at: datetime
+) -> int:
+    """A professional whose digest is due then, with a client nudged who did not react (so
+    the digest has something in it)."""
+    with session_scope(engine) as session:
+        professional = make_professional(session, next_digest_at=next_digest_at)
+        owner = make_client(
+            session,
+            professional_id=professional.id,
+            organisation_id=professional.organisation_id,
+            name_enc=cipher.encrypt("Sanne"),
+        )
+        make_traject(session, client_id=owner.id, nudge_rung=1)  # nudged, no reaction
+        return professional.id or 0
+
+
 def test_a_due_nudge_is_queued_once(engine: Engine, content: Content, cipher: FieldCipher) -> None:
     waiting_traject(engine, cipher, utc("2026-03-05T14:30"))
     assert run_sweep(engine, content, cipher, utc("2026-03-05T14:31")) == ["nudge"]
@@ -84,16 +101,7 @@ def test_digests_come_once_a_weekday_and_skip_the_weekend(
     engine: Engine, content: Content, cipher: FieldCipher
 ) -> None:
     friday = utc("2026-03-06T07:30")  # 08:30 local
-    with session_scope(engine) as session:
-        professional = make_professional(session, next_digest_at=friday)
-        owner = make_client(
-            session,
-            professional_id=professional.id,
-            organisation_id=professional.organisation_id,
-            name_enc=cipher.encrypt("Sanne"),
-        )
-        make_traject(session, client_id=owner.id, nudge_rung=1)  # nudged, no reaction
-        professional_id = professional.id
+    professional_id = professional_with_a_stalled_client(engine, cipher, next_digest_at=friday)
     assert run_sweep(engine, content, cipher, utc("2026-03-06T07:29")) == []
     assert run_sweep(engine, content, cipher, utc("2026-03-06T07:31")) == ["digest"]
     assert run_sweep(engine, content, cipher, utc("2026-03-06T12:00")) == [], "once a day"
@@ -111,16 +119,7 @@ def test_a_digest_caught_up_before_its_moment_is_that_days_own(
     """Back after an outage at 08:00 local, Thursday's overdue digest goes at once; it is
     Friday's digest too, so Friday's 08:30 brings no second (duwtje chaos clock found it)."""
     thursday = utc("2026-03-05T07:30")  # 08:30 local
-    with session_scope(engine) as session:
-        professional = make_professional(session, next_digest_at=thursday)
-        owner = make_client(
-            session,
-            professional_id=professional.id,
-            organisation_id=professional.organisation_id,
-            name_enc=cipher.encrypt("Sanne"),
-        )
-        make_traject(session, client_id=owner.id, nudge_rung=1)
-        professional_id = professional.id
+    professional_id = professional_with_a_stalled_client(engine, cipher, next_digest_at=thursday)
     assert run_sweep(engine, content, cipher, utc("2026-03-06T07:00")) == ["digest"]  # Fri 08:00
     assert run_sweep(engine, content, cipher, utc("2026-03-06T07:31")) == [], "no second"
     with session_scope(engine) as session:
