@@ -305,3 +305,17 @@ async def test_a_sticker_leaves_the_waiting_question_waiting(story: Story) -> No
     assert "niet lezen" in answer
     with session_scope(runtime_of(story.app).engine) as session:
         assert session.execute(select(Client.awaiting)).scalar_one() == "moment"
+
+
+async def test_a_professionals_file_with_a_crisis_word_is_no_strangers_crisis(story: Story) -> None:
+    """A professional forwarding a file captioned with a crisis phrase is not taken for a
+    stranger in need: they hear what the bot can read, as anyone sending a file."""
+    await professional_and_pupil_link(story)
+    update = make_text_update("x", from_user=PRO)
+    del update["message"]["text"]
+    update["message"] |= {
+        "document": {"file_id": "d", "file_unique_id": "e", "file_name": "verslag.pdf"},
+        "caption": "ik wil er niet meer zijn",
+    }
+    [answer] = texts(await story.send(update))
+    assert "niet lezen" in answer

@@ -330,13 +330,13 @@ async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     caption = (message.caption or "") if message is not None else ""
 
     def work(rt: Runtime, unit: Unit, person: Person, who: Who) -> None:
-        if caption and unit.content.safety.matches(caption):
-            if isinstance(who, Client):
-                clients.crisis_message(unit, who, caption)
-            else:
-                greeting.answer_stranger_text(
-                    unit, person, caption, organisation=rt.organisation_name
-                )
+        # As with text: a client's crisis alerts their professional, a stranger gets the help
+        # numbers; a professional's words are their work, not an alert.
+        if caption and isinstance(who, Client) and unit.content.safety.matches(caption):
+            clients.crisis_message(unit, who, caption)
+            return
+        if caption and who is None and unit.content.safety.matches(caption):
+            greeting.answer_stranger_text(unit, person, caption, organisation=rt.organisation_name)
             return
         # Counted apart from text (the negative id), so stickers never use up a person's
         # budget for answers: a burst of them gets no burst of replies.
